@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+
+/** The flags every compose command shares, as `docker compose` spells them. */
+export interface GlobalOptions {
+  file: string[];
+  projectName?: string;
+  profile: string[];
+  envFile: string[];
+  projectDirectory?: string;
+  host?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('-f, --file <path>', 'compose configuration file (repeatable)', collect, [])
+    .option('-p, --project-name <name>', 'project name')
+    .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
+    .option('--env-file <path>', 'alternate environment file (repeatable)', collect, [])
+    .option('--project-directory <path>', 'alternate working directory')
+    .option('-H, --host <url>', 'engine socket to connect to (like DOCKER_HOST)');
+}
+
+/** The global options of the root program, read from any subcommand. */
+export function globalOptionsOf(command: Command): GlobalOptions {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root.opts<GlobalOptions>();
+}

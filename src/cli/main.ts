@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerVersion, tcomposeVersion } from './commands/version.js';
+import { addGlobalOptions } from './global-options.js';
+import { renderError } from './render-error.js';
+
+/** Each command lives in its own file under commands/ and registers itself here. */
+const commandRegistrations: ((program: Command) => void)[] = [registerVersion];
+
+export function buildProgram(): Command {
+  const program = new Command('tcompose')
+    .description('Compose-first multi-container orchestrator with an embedded engine')
+    .version(tcomposeVersion, '--version')
+    .exitOverride()
+    .showHelpAfterError(false);
+  addGlobalOptions(program);
+  for (const register of commandRegistrations) register(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    process.stderr.write(`${renderError(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

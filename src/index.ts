@@ -1,0 +1,1 @@
+export { ComposeError, formatComposeError } from './compose/errors.js';
