@@ -1,0 +1,38 @@
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runWithInput } from './ip-batch.js';
+
+/**
+ * A container's network namespace, kept alive by a bind mount on a file in a run directory
+ * we own (not /var/run/netns, so `ip netns list` stays clean). tcrun joins it by path.
+ * Creating it costs one process: `unshare --net=<file>` binds the new namespace on the file
+ * and runs `ip link set lo up` inside it.
+ */
+export async function createNetns(path: string): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeFile(path, '', { flag: 'wx' });
+  try {
+    await runWithInput('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch (error) {
+    await destroyNetns(path);
+    throw error;
+  }
+}
+
+/**
+ * Unmounts and unlinks the namespace file. The kernel frees the namespace, and with it the
+ * container ends of its veth pairs (their host ends go too), once no process is left in it.
+ * Missing files are not an error: destroy is idempotent.
+ */
+export async function destroyNetns(path: string): Promise<void> {
+  await runWithInput('umount', [path]).catch((error: Error) => {
+    if (!/not mounted|no mount point|No such file/.test(error.message)) throw error;
+  });
+  await rm(path, { force: true });
+}
+
+/** The namespace files left in a run directory (for leak checks and cleanup at boot). */
+export async function listNetns(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.map((name) => join(dir, name));
+}

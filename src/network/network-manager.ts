@@ -1,0 +1,413 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { badParameter, conflict, notFound } from '../engine/errors.js';
+import { type Upstream, upstreamsFromResolvConf } from './dns-forwarder.js';
+import { DnsRegistry } from './dns-records.js';
+import { DnsServer } from './dns-server.js';
+import { hostRoutes } from './host-routes.js';
+import { deleteLinks, ipBatch } from './ip-batch.js';
+import {
+  allocateAddress,
+  type IpamRequest,
+  macForAddress,
+  overlaps,
+  parseSubnet,
+  planNetwork,
+  type Subnet,
+} from './ipam.js';
+import {
+  type AttachmentSpec,
+  containerAttachLines,
+  createBridgeLines,
+  defaultRouteLine,
+  deleteLinkLines,
+  hostAttachLines,
+} from './link-commands.js';
+import { bridgeName, containerIfname, vethName } from './names.js';
+import {
+  type EndpointNames,
+  type EndpointRecord,
+  type NetworkRecord,
+  NetworkStore,
+} from './network-store.js';
+
+export interface NetworkManagerOptions {
+  /** Where network records are kept (one JSON file per network). */
+  stateDir: string;
+  /** Resolvers for names that are not ours; default: the host's /etc/resolv.conf. */
+  upstreams?: Upstream[];
+  /** Port of the per-network DNS servers (53; tests may pick another). */
+  dnsPort?: number;
+  dnsTimeoutMs?: number;
+  /** Domains answered locally only (NXDOMAIN when unknown), e.g. project names. */
+  localDomains?: string[];
+  /** Default MTU of new networks. */
+  mtu?: number;
+}
+
+export interface CreateNetworkRequest {
+  name: string;
+  driver?: string;
+  labels?: Record<string, string>;
+  /** Driver options; `com.docker.network.driver.mtu` sets the MTU. */
+  options?: Record<string, string>;
+  internal?: boolean;
+  attachable?: boolean;
+  ipam?: IpamRequest;
+}
+
+/** One network to attach a container to. */
+export interface Attachment {
+  /** Network id, name or unique id prefix. */
+  network: string;
+  /** `ipv4_address` / IPAMConfig.IPv4Address; allocated from the network's range when absent. */
+  ipv4Address?: string;
+  dns: EndpointNames;
+}
+
+const mtuOption = 'com.docker.network.driver.mtu';
+
+/**
+ * Bridge networks of one engine: their records, links, addresses and DNS servers. Every
+ * change to records is serialized; kernel work (ip processes) runs outside that lock, so
+ * many containers attach in parallel.
+ */
+export class NetworkManager {
+  readonly registry = new DnsRegistry();
+  private readonly store: NetworkStore;
+  private readonly records = new Map<string, NetworkRecord>();
+  private readonly dnsServers = new Map<string, DnsServer>();
+  private readonly upstreams: Upstream[];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly options: NetworkManagerOptions) {
+    this.store = new NetworkStore(options.stateDir);
+    this.upstreams = options.upstreams ?? hostUpstreams();
+  }
+
+  /**
+   * Loads the stored networks and brings each back: its bridge (recreated after a reboot),
+   * its DNS server, and the endpoints whose namespace still exists.
+   */
+  static async open(options: NetworkManagerOptions): Promise<NetworkManager> {
+    const manager = new NetworkManager(options);
+    for (const record of await manager.store.loadAll()) {
+      if (!existsSync(`/sys/class/net/${record.bridge}`)) {
+        await ipBatch(createBridgeLines(bridgeSpec(record)));
+      }
+      for (const [containerId, endpoint] of Object.entries(record.endpoints)) {
+        if (existsSync(endpoint.sandbox)) continue;
+        delete record.endpoints[containerId];
+      }
+      await manager.store.save(record);
+      manager.records.set(record.id, record);
+      manager.registerEndpoints(record);
+      manager.dnsServers.set(record.id, await manager.startDns(record));
+    }
+    return manager;
+  }
+
+  list(): NetworkRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** By full id, then name, then unique id prefix, as Docker looks networks up. */
+  inspect(idOrName: string): NetworkRecord {
+    const records = this.list();
+    const found =
+      records.find((record) => record.id === idOrName) ??
+      records.find((record) => record.name === idOrName) ??
+      uniquePrefix(records, idOrName);
+    if (!found) throw notFound(`network ${idOrName} not found`);
+    return found;
+  }
+
+  async create(request: CreateNetworkRequest): Promise<NetworkRecord> {
+    return this.serialized(async () => {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(request.name)) {
+        throw badParameter(`invalid network name ${JSON.stringify(request.name)}`);
+      }
+      if (request.driver && request.driver !== 'bridge') {
+        throw badParameter(`network ${request.name}: driver ${request.driver} is not supported`);
+      }
+      if (this.list().some((record) => record.name === request.name)) {
+        throw conflict(`network with name ${request.name} already exists`);
+      }
+      const id = randomBytes(32).toString('hex');
+      const options = request.options ?? {};
+      const mtu = Number(options[mtuOption] ?? this.options.mtu ?? 1500);
+      if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) {
+        throw badParameter(`network ${request.name}: invalid MTU ${options[mtuOption]}`);
+      }
+      const record: NetworkRecord = {
+        id,
+        name: request.name,
+        driver: 'bridge',
+        created: new Date().toISOString(),
+        labels: request.labels ?? {},
+        options,
+        internal: request.internal ?? false,
+        attachable: request.attachable ?? false,
+        ipam: { subnet: '', gateway: '' },
+        bridge: bridgeName(id),
+        mtu,
+        endpoints: {},
+      };
+      await this.createBridge(record, request.ipam ?? {});
+      try {
+        this.dnsServers.set(id, await this.startDns(record));
+        await this.store.save(record);
+      } catch (error) {
+        await this.dnsServers.get(id)?.close();
+        this.dnsServers.delete(id);
+        await deleteLinks(deleteLinkLines([record.bridge]));
+        throw error;
+      }
+      this.records.set(id, record);
+      return record;
+    });
+  }
+
+  /**
+   * Picks a subnet and creates the bridge on it. Another engine may take the same free subnet
+   * at the same moment: after adding our address we look at the host routes again, and on an
+   * overlap we step back and try the next subnet (both sides may step back; neither keeps a clash).
+   */
+  private async createBridge(record: NetworkRecord, request: IpamRequest): Promise<void> {
+    const avoided: Subnet[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const used = [...(await this.usedSubnets()), ...avoided];
+      record.ipam = planNetwork(request, used);
+      await ipBatch(createBridgeLines(bridgeSpec(record))).catch(async (error) => {
+        await deleteLinks(deleteLinkLines([record.bridge]));
+        throw error;
+      });
+      const subnet = parseSubnet(record.ipam.subnet);
+      const clash = (await hostRoutes()).some(
+        (route) => route.dev !== record.bridge && overlaps(route.subnet, subnet),
+      );
+      if (!clash) return;
+      await deleteLinks(deleteLinkLines([record.bridge]));
+      if (request.subnet) break;
+      avoided.push(subnet);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 50));
+    }
+    throw conflict(`network ${record.name}: its subnet is already in use on this host`);
+  }
+
+  private async usedSubnets(): Promise<Subnet[]> {
+    const routed = (await hostRoutes()).map((route) => route.subnet);
+    const ours = this.list().map((record) => parseSubnet(record.ipam.subnet));
+    return [...routed, ...ours];
+  }
+
+  /** Refused while containers are attached, as Docker refuses it. */
+  async remove(idOrName: string): Promise<void> {
+    await this.serialized(async () => {
+      const record = this.inspect(idOrName);
+      if (Object.keys(record.endpoints).length > 0) {
+        throw conflict(
+          `error while removing network: network ${record.name} id ${record.id} has active endpoints`,
+        );
+      }
+      await this.dnsServers.get(record.id)?.close();
+      this.dnsServers.delete(record.id);
+      this.registry.removeNetwork(record.id);
+      await deleteLinks(deleteLinkLines([record.bridge]));
+      await this.store.remove(record.id);
+      this.records.delete(record.id);
+    });
+  }
+
+  /**
+   * Attaches a container's namespace to networks: one veth pair each (eth0, eth1, … in the
+   * order given, after those it already has), addresses, MAC from the address, and the
+   * default route through the first non-internal network unless it already has one. Costs
+   * one `ip` process on the host and one in the namespace, whatever the number of networks.
+   * Its names resolve on those networks as soon as this returns.
+   */
+  async connect(
+    containerId: string,
+    sandbox: string,
+    attachments: Attachment[],
+  ): Promise<EndpointRecord[]> {
+    const planned = await this.serialized(() =>
+      this.reserveEndpoints(containerId, sandbox, attachments),
+    );
+    const specs = planned.map(({ record, endpoint }) => attachmentSpec(record, endpoint));
+    try {
+      await ipBatch(hostAttachLines(sandbox, specs));
+      await ipBatch(containerAttachLines(specs), sandbox);
+    } catch (error) {
+      await deleteLinks(deleteLinkLines(specs.map((spec) => spec.hostIfname)));
+      await this.serialized(() => this.dropEndpoints(planned));
+      throw error;
+    }
+    for (const { record, endpoint } of planned) {
+      this.registry.addEndpoint(record.id, containerId, endpoint.address, endpoint.dns);
+    }
+    return planned.map(({ endpoint }) => endpoint);
+  }
+
+  private async reserveEndpoints(containerId: string, sandbox: string, attachments: Attachment[]) {
+    const records = attachments.map((attachment) => this.inspect(attachment.network));
+    const existing = this.endpointsOf(containerId);
+    const usedNames = new Set(existing.map(({ endpoint }) => endpoint.ifname));
+    let hasDefault = existing.some(({ endpoint }) => endpoint.defaultRoute);
+    let index = 0;
+    const planned: { record: NetworkRecord; endpoint: EndpointRecord }[] = [];
+    for (const [position, record] of records.entries()) {
+      if (record.endpoints[containerId] || planned.some((p) => p.record === record)) {
+        throw conflict(
+          `endpoint with name ${attachments[position].dns.name} already exists in network ${record.name}`,
+        );
+      }
+      while (usedNames.has(containerIfname(index))) index++;
+      const ifname = containerIfname(index);
+      usedNames.add(ifname);
+      const taken = new Set(Object.values(record.endpoints).map((endpoint) => endpoint.address));
+      const address = allocateAddress(record.ipam, taken, attachments[position].ipv4Address);
+      const defaultRoute = !hasDefault && !record.internal;
+      hasDefault ||= defaultRoute;
+      const endpoint: EndpointRecord = {
+        containerId,
+        sandbox,
+        ifname,
+        hostIfname: vethName(sandbox, record.id),
+        address,
+        mac: macForAddress(address),
+        defaultRoute,
+        dns: attachments[position].dns,
+      };
+      planned.push({ record, endpoint });
+    }
+    for (const { record, endpoint } of planned) record.endpoints[containerId] = endpoint;
+    await Promise.all(planned.map(({ record }) => this.store.save(record)));
+    return planned;
+  }
+
+  private async dropEndpoints(planned: { record: NetworkRecord; endpoint: EndpointRecord }[]) {
+    for (const { record, endpoint } of planned) {
+      this.registry.removeEndpoint(record.id, endpoint.containerId);
+      delete record.endpoints[endpoint.containerId];
+    }
+    await Promise.all(planned.map(({ record }) => this.store.save(record)));
+  }
+
+  private endpointsOf(containerId: string) {
+    return this.list().flatMap((record) => {
+      const endpoint = record.endpoints[containerId];
+      return endpoint ? [{ record, endpoint }] : [];
+    });
+  }
+
+  /**
+   * Detaches a running container from one network: its veth goes, its names stop resolving
+   * there, and when that network carried the default route it moves to another non-internal
+   * network of the container.
+   */
+  async disconnect(containerId: string, network: string): Promise<void> {
+    await this.serialized(async () => {
+      const record = this.inspect(network);
+      const endpoint = record.endpoints[containerId];
+      if (!endpoint) {
+        throw notFound(`container ${containerId} is not connected to network ${record.name}`);
+      }
+      this.registry.removeEndpoint(record.id, containerId);
+      await deleteLinks(deleteLinkLines([endpoint.hostIfname]));
+      await this.dropEndpoints([{ record, endpoint }]);
+      if (!endpoint.defaultRoute) return;
+      const next = this.endpointsOf(containerId).find((other) => !other.record.internal);
+      if (!next) return;
+      await ipBatch(
+        [defaultRouteLine(next.record.ipam.gateway, next.endpoint.ifname)],
+        endpoint.sandbox,
+      );
+      next.endpoint.defaultRoute = true;
+      await this.store.save(next.record);
+    });
+  }
+
+  /**
+   * Releases every endpoint of a container (at stop or removal), in one `ip` process: its
+   * names leave DNS at once and its addresses are free again. Works whether its namespace
+   * still exists or was destroyed first.
+   */
+  async release(containerId: string): Promise<void> {
+    await this.serialized(async () => {
+      const endpoints = this.endpointsOf(containerId);
+      for (const { record } of endpoints) this.registry.removeEndpoint(record.id, containerId);
+      await deleteLinks(deleteLinkLines(endpoints.map(({ endpoint }) => endpoint.hostIfname)));
+      await this.dropEndpoints(endpoints);
+    });
+  }
+
+  /** Engine shutdown: DNS servers stop; bridges and records stay for the next start. */
+  async close(): Promise<void> {
+    await this.serialized(async () => {
+      await Promise.all([...this.dnsServers.values()].map((server) => server.close()));
+      this.dnsServers.clear();
+    });
+  }
+
+  private registerEndpoints(record: NetworkRecord): void {
+    for (const endpoint of Object.values(record.endpoints)) {
+      this.registry.addEndpoint(record.id, endpoint.containerId, endpoint.address, endpoint.dns);
+    }
+  }
+
+  private startDns(record: NetworkRecord): Promise<DnsServer> {
+    return DnsServer.start({
+      networkId: record.id,
+      address: record.ipam.gateway,
+      port: this.options.dnsPort,
+      registry: this.registry,
+      upstreams: this.upstreams,
+      timeoutMs: this.options.dnsTimeoutMs,
+      localDomains: this.options.localDomains,
+    });
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function bridgeSpec(record: NetworkRecord) {
+  return {
+    bridge: record.bridge,
+    gateway: record.ipam.gateway,
+    prefix: parseSubnet(record.ipam.subnet).prefix,
+    mtu: record.mtu,
+  };
+}
+
+function attachmentSpec(record: NetworkRecord, endpoint: EndpointRecord): AttachmentSpec {
+  return {
+    bridge: record.bridge,
+    hostIfname: endpoint.hostIfname,
+    ifname: endpoint.ifname,
+    address: endpoint.address,
+    prefix: parseSubnet(record.ipam.subnet).prefix,
+    mac: endpoint.mac,
+    mtu: record.mtu,
+    defaultGateway: endpoint.defaultRoute ? record.ipam.gateway : undefined,
+  };
+}
+
+function uniquePrefix(records: NetworkRecord[], prefix: string): NetworkRecord | undefined {
+  const matches = records.filter((record) => record.id.startsWith(prefix));
+  if (matches.length > 1)
+    throw badParameter(`network ${prefix} is ambiguous (${matches.length} matches)`);
+  return matches[0];
+}
+
+function hostUpstreams(): Upstream[] {
+  try {
+    return upstreamsFromResolvConf(readFileSync('/etc/resolv.conf', 'utf8'));
+  } catch {
+    return [];
+  }
+}
