@@ -1,0 +1,100 @@
+import { readFile } from 'node:fs/promises';
+import { EngineError } from '../errors.js';
+import { writeFileAtomic } from './blob-store.js';
+
+/**
+ * The store's single source of truth, one JSON file replaced atomically and
+ * written last by every change: images, tags, unpacked layers and snapshots.
+ * Anything on disk the index does not name is debris of an interrupted change,
+ * collected when the store opens.
+ */
+export interface ImageEntry {
+  id: string;
+  created: string;
+  /** diff IDs, bottom layer first. */
+  layers: string[];
+  /** Fully qualified `name@sha256:<manifest digest>`. */
+  repoDigests: string[];
+  /** Manifest blob, when the image came with one (OCI layouts). */
+  manifestDigest?: string;
+}
+
+export interface LayerEntry {
+  /** Short directory name under `layers/`, kept short so 100+ lower dirs fit a mount option page. */
+  directory: string;
+  size: number;
+}
+
+export interface SnapshotEntry {
+  imageId: string;
+  /** The layers the snapshot mounts, held even if its image is removed by force. */
+  layers: string[];
+  owner: string;
+}
+
+export interface IndexData {
+  version: 1;
+  /** Counter naming the next layer directory (base 36). */
+  nextLayer: number;
+  images: Record<string, ImageEntry>;
+  /** Fully qualified tag → image ID. */
+  tags: Record<string, string>;
+  layers: Record<string, LayerEntry>;
+  snapshots: Record<string, SnapshotEntry>;
+}
+
+export const emptyIndex = (): IndexData => ({
+  version: 1,
+  nextLayer: 0,
+  images: {},
+  tags: {},
+  layers: {},
+  snapshots: {},
+});
+
+export async function readIndex(path: string): Promise<IndexData> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
+    throw error;
+  }
+  try {
+    const data = JSON.parse(text) as IndexData;
+    if (data.version !== 1) throw new Error(`unknown version ${String(data.version)}`);
+    return data;
+  } catch (error) {
+    throw new EngineError(500, `image index ${path} is unreadable: ${(error as Error).message}`);
+  }
+}
+
+export const writeIndex = (path: string, data: IndexData) =>
+  writeFileAtomic(path, `${JSON.stringify(data, null, 1)}\n`);
+
+/** Tags pointing at an image, fully qualified. */
+export const tagsOf = (index: IndexData, imageId: string) =>
+  Object.keys(index.tags)
+    .filter((tag) => index.tags[tag] === imageId)
+    .sort();
+
+/** How many images and snapshots use each layer: a layer with no users may go. */
+export function layerUsers(index: IndexData): Map<string, number> {
+  const users = new Map<string, number>();
+  const count = (diffId: string) => users.set(diffId, (users.get(diffId) ?? 0) + 1);
+  for (const image of Object.values(index.images)) new Set(image.layers).forEach(count);
+  for (const snapshot of Object.values(index.snapshots)) new Set(snapshot.layers).forEach(count);
+  return users;
+}
+
+/** Layers no image or snapshot uses any more. */
+export const unusedLayers = (index: IndexData) => {
+  const users = layerUsers(index);
+  return Object.keys(index.layers).filter((diffId) => !users.has(diffId));
+};
+
+/** Images some snapshot was made from. */
+export const snapshotOwners = (index: IndexData, imageId: string) =>
+  Object.values(index.snapshots)
+    .filter((snapshot) => snapshot.imageId === imageId)
+    .map((snapshot) => snapshot.owner);

@@ -1,0 +1,584 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { badParameter, conflict, notFound } from '../errors.js';
+import { readImageArchive, type StagedImage } from './archive-load.js';
+import { type SavedImage, writeDockerSave } from './archive-save.js';
+import { BlobStore, digestHex } from './blob-store.js';
+import { runCommand } from './command.js';
+import {
+  type ImageEntry,
+  type IndexData,
+  readIndex,
+  tagsOf,
+  unusedLayers,
+  writeIndex,
+} from './image-index.js';
+import { type ImportOptions, importRootfs } from './import-rootfs.js';
+import type { OciImageConfig } from './oci-types.js';
+import {
+  familiarRepository,
+  familiarString,
+  type ImageReference,
+  idPrefix,
+  isFullImageId,
+  parseReference,
+  qualifiedString,
+  repositoryName,
+  shortId,
+  withDefaultTag,
+} from './reference.js';
+import { isMounted, mountOverlay, unmount } from './snapshots.js';
+
+/**
+ * The engine's image store: content-addressed blobs, layers unpacked once per
+ * diff ID, an index of images, tags and snapshots, and per-container overlay
+ * snapshots. Layout under `root`:
+ *
+ *   index.json               the single source of truth, replaced atomically, written last
+ *   blobs/sha256/<hex>       image configs, manifests, uncompressed layer tars
+ *   layers/<short>/          one unpacked layer per diff ID (overlay lower dirs)
+ *   snapshots/<container>/   upper/, work/, merged/ (the container's rootfs mount point)
+ *   tmp/<pid>-<random>/      staging of an operation in progress
+ *
+ * One store instance per root. Changes are serialized; each stages its work in
+ * tmp/, renames it into place, and only then writes the index, so a crash leaves
+ * the old state or the new one; whatever the index does not name is collected
+ * when the store opens.
+ */
+export type { OciImageConfig } from './oci-types.js';
+
+export interface ImageRecord {
+  /** `sha256:<config digest>`. */
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created: string;
+  size: number;
+  /** diff IDs, bottom layer first. */
+  layers: string[];
+  config: OciImageConfig;
+}
+
+export interface DeleteResponseItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+
+const CONTAINER_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** How a reference resolved: through a tag/digest reference, or through the image ID. */
+interface Resolved {
+  image: ImageEntry;
+  /** The fully qualified tag or digest reference, when resolved through one. */
+  reference?: string;
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+async function* asBuffers(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>) {
+  for await (const chunk of stream as AsyncIterable<Uint8Array | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+  }
+}
+
+const familiar = (qualified: string) => familiarString(parseReference(qualified));
+
+export class ImageStore {
+  private readonly blobs: BlobStore;
+  private readonly configs = new Map<string, OciImageConfig>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly root: string,
+    private index: IndexData,
+  ) {
+    this.blobs = new BlobStore(join(root, 'blobs'));
+  }
+
+  private get layersDirectory() {
+    return join(this.root, 'layers');
+  }
+
+  private get indexPath() {
+    return join(this.root, 'index.json');
+  }
+
+  static async open(root: string): Promise<ImageStore> {
+    for (const directory of ['layers', 'snapshots', 'tmp', 'empty']) {
+      await mkdir(join(root, directory), { recursive: true });
+    }
+    const store = new ImageStore(root, await readIndex(join(root, 'index.json')));
+    await store.blobs.init();
+    await store.collectGarbage();
+    for (const id of Object.keys(store.index.images)) await store.cacheConfig(id);
+    return store;
+  }
+
+  /** Runs changes one at a time. */
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(change, change);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async cacheConfig(id: string): Promise<void> {
+    this.configs.set(
+      id,
+      JSON.parse((await this.blobs.read(id)).toString('utf8')) as OciImageConfig,
+    );
+  }
+
+  /** A fresh staging directory, removed by the caller. */
+  private async staging(): Promise<string> {
+    const directory = join(this.root, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
+    await mkdir(directory);
+    return directory;
+  }
+
+  private async withStaging<T>(work: (staging: string) => Promise<T>): Promise<T> {
+    const staging = await this.staging();
+    try {
+      return await work(staging);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+  }
+
+  /** Removes debris of interrupted changes: anything the index does not name. */
+  private async collectGarbage(): Promise<void> {
+    for (const name of await readdir(join(this.root, 'tmp'))) {
+      const pid = Number.parseInt(name.split('-')[0] ?? '', 10);
+      if (!(pid > 0 && pid !== process.pid && isAlive(pid))) {
+        await rm(join(this.root, 'tmp', name), { recursive: true, force: true });
+      }
+    }
+    const layerDirectories = new Set(
+      Object.values(this.index.layers).map((layer) => layer.directory),
+    );
+    for (const name of await readdir(this.layersDirectory)) {
+      if (!layerDirectories.has(name))
+        await rm(join(this.layersDirectory, name), { recursive: true, force: true });
+    }
+    const blobs = new Set([
+      ...Object.keys(this.index.images),
+      ...Object.values(this.index.images).flatMap((image) => image.manifestDigest ?? []),
+      ...Object.keys(this.index.layers),
+    ]);
+    for (const name of await readdir(this.blobs.directory)) {
+      if (!blobs.has(`sha256:${name}`)) await rm(join(this.blobs.directory, name), { force: true });
+    }
+    for (const name of await readdir(join(this.root, 'snapshots'))) {
+      if (this.index.snapshots[name] === undefined) await this.removeSnapshotDirectory(name);
+    }
+  }
+
+  private snapshotDirectory(containerId: string) {
+    return join(this.root, 'snapshots', containerId);
+  }
+
+  private async removeSnapshotDirectory(containerId: string): Promise<void> {
+    await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+    await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
+  }
+
+  /** Writes the new index (after flushing everything it names) and makes it current. */
+  private async commitIndex(next: IndexData): Promise<void> {
+    await runCommand('sync', ['-f', this.root]);
+    await writeIndex(this.indexPath, next);
+    this.index = next;
+  }
+
+  /** Removes layers and blobs that the current index no longer uses. */
+  private async dropUnused(before: IndexData): Promise<{ diffId: string; size: number }[]> {
+    const dropped: { diffId: string; size: number }[] = [];
+    for (const diffId of Object.keys(before.layers)) {
+      if (this.index.layers[diffId] !== undefined) continue;
+      const layer = before.layers[diffId];
+      if (layer === undefined) continue;
+      await rm(join(this.layersDirectory, layer.directory), { recursive: true, force: true });
+      await this.blobs.remove(diffId);
+      dropped.push({ diffId, size: layer.size });
+    }
+    for (const [id, image] of Object.entries(before.images)) {
+      if (this.index.images[id] !== undefined) continue;
+      await this.blobs.remove(id);
+      if (image.manifestDigest) await this.blobs.remove(image.manifestDigest);
+      this.configs.delete(id);
+    }
+    return dropped;
+  }
+
+  /** Moves staged images into the store and indexes them (tags move to the new images). */
+  private async commitImages(staged: StagedImage[]): Promise<void> {
+    const next = structuredClone(this.index);
+    const adopted: string[] = [];
+    try {
+      for (const image of staged) {
+        for (const layer of image.layers) {
+          if (next.layers[layer.diffId] !== undefined) continue;
+          const directory = (next.nextLayer++).toString(36);
+          await rename(layer.directory, join(this.layersDirectory, directory));
+          adopted.push(directory);
+          await this.blobs.adopt(layer.blobPath, layer.diffId);
+          next.layers[layer.diffId] = { directory, size: layer.size };
+        }
+        await this.blobs.write(image.configBytes, image.id);
+        const previous = next.images[image.id];
+        next.images[image.id] = {
+          id: image.id,
+          created: image.config.created ?? new Date().toISOString(),
+          layers: image.config.rootfs.diff_ids,
+          repoDigests: [...new Set([...(previous?.repoDigests ?? []), ...image.repoDigests])],
+        };
+        for (const tag of image.tags) next.tags[tag] = image.id;
+      }
+      for (const id of Object.keys(next.images)) await this.cacheConfig(id);
+      await this.commitIndex(next);
+    } catch (error) {
+      for (const directory of adopted) {
+        await rm(join(this.layersDirectory, directory), { recursive: true, force: true });
+      }
+      throw error;
+    }
+  }
+
+  load(archive: NodeJS.ReadableStream): Promise<{ images: { id: string; tags: string[] }[] }> {
+    return this.exclusive(() =>
+      this.withStaging(async (staging) => {
+        const staged = await readImageArchive(asBuffers(archive), staging);
+        await this.commitImages(staged);
+        return {
+          images: staged.map((image) => ({ id: image.id, tags: image.tags.map(familiar) })),
+        };
+      }),
+    );
+  }
+
+  async importRootfs(archive: NodeJS.ReadableStream, options: ImportOptions): Promise<ImageRecord> {
+    const id = await this.exclusive(() =>
+      this.withStaging(async (staging) => {
+        const staged = await importRootfs(asBuffers(archive), staging, options);
+        await this.commitImages([staged]);
+        return staged.id;
+      }),
+    );
+    return this.record(this.index.images[id] as ImageEntry);
+  }
+
+  private record(image: ImageEntry): ImageRecord {
+    return {
+      id: image.id,
+      repoTags: tagsOf(this.index, image.id).map(familiar),
+      repoDigests: image.repoDigests.map(familiar),
+      created: image.created,
+      size: image.layers.reduce((sum, diffId) => sum + (this.index.layers[diffId]?.size ?? 0), 0),
+      layers: [...image.layers],
+      config: structuredClone(this.configs.get(image.id) as OciImageConfig),
+    };
+  }
+
+  /** Finds an image by tag (`busybox` = `busybox:latest`), `name@digest`, full ID or ID prefix. */
+  private resolve(text: string): Resolved | undefined {
+    if (isFullImageId(text)) {
+      const image = this.index.images[text];
+      return image && { image };
+    }
+    let reference: ImageReference | undefined;
+    try {
+      reference = withDefaultTag(parseReference(text));
+    } catch {
+      reference = undefined;
+    }
+    if (reference?.digest !== undefined) {
+      const qualified = qualifiedString({ ...reference, tag: undefined });
+      const image = Object.values(this.index.images).find((i) => i.repoDigests.includes(qualified));
+      if (image) return { image, reference: qualified };
+    } else if (reference !== undefined) {
+      const qualified = qualifiedString(reference);
+      const image = this.index.images[this.index.tags[qualified] ?? ''];
+      if (image) return { image, reference: qualified };
+    }
+    const prefix = idPrefix(text);
+    if (prefix === undefined) return undefined;
+    const matches = Object.values(this.index.images).filter((i) =>
+      digestHex(i.id).startsWith(prefix),
+    );
+    return matches.length === 1 && matches[0] ? { image: matches[0] } : undefined;
+  }
+
+  private resolveOrThrow(text: string): Resolved {
+    const resolved = this.resolve(text);
+    if (!resolved) throw notFound(`No such image: ${text}`);
+    return resolved;
+  }
+
+  async list(): Promise<ImageRecord[]> {
+    return Object.values(this.index.images)
+      .map((image) => this.record(image))
+      .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id));
+  }
+
+  async get(reference: string): Promise<ImageRecord | undefined> {
+    const resolved = this.resolve(reference);
+    return resolved && this.record(resolved.image);
+  }
+
+  tag(source: string, target: string): Promise<void> {
+    return this.exclusive(async () => {
+      const { image } = this.resolveOrThrow(source);
+      const reference = parseReference(target);
+      if (reference.digest !== undefined)
+        throw badParameter(`refusing to create a tag with a digest reference: ${target}`);
+      const next = structuredClone(this.index);
+      next.tags[qualifiedString(withDefaultTag(reference))] = image.id;
+      await this.commitIndex(next);
+    });
+  }
+
+  /** Fully qualified tag and digest references of an image. */
+  private referencesOf(index: IndexData, image: ImageEntry): string[] {
+    return [...tagsOf(index, image.id), ...image.repoDigests];
+  }
+
+  /** Docker's "single reference": at most one tag, and digest references only in that repository. */
+  private isSingleReference(references: string[]): boolean {
+    if (references.length === 0) return false;
+    const parsed = references.map(parseReference);
+    const tags = parsed.filter((reference) => reference.digest === undefined);
+    if (tags.length > 1) return false;
+    return new Set(parsed.map(repositoryName)).size === 1;
+  }
+
+  private async usersOf(imageId: string) {
+    const running: string[] = [];
+    const stopped: string[] = [];
+    for (const [containerId, snapshot] of Object.entries(this.index.snapshots)) {
+      if (snapshot.imageId !== imageId) continue;
+      const mounted = await isMounted(join(this.snapshotDirectory(containerId), 'merged'));
+      (mounted ? running : stopped).push(snapshot.owner);
+    }
+    return { running, stopped };
+  }
+
+  /** Removes a reference or an image, with Docker's rules for what needs force. */
+  remove(text: string, options: { force?: boolean } = {}): Promise<DeleteResponseItem[]> {
+    return this.exclusive(async () => {
+      const force = options.force === true;
+      const { image, reference } = this.resolveOrThrow(text);
+      const short = shortId(image.id);
+      const users = await this.usersOf(image.id);
+      const next = structuredClone(this.index);
+      const nextImage = next.images[image.id] as ImageEntry;
+      const records: DeleteResponseItem[] = [];
+      const untag = (qualified: string) => {
+        delete next.tags[qualified];
+        nextImage.repoDigests = nextImage.repoDigests.filter((digest) => digest !== qualified);
+        records.push({ Untagged: familiar(qualified) });
+      };
+      const references = this.referencesOf(next, nextImage);
+      if (reference !== undefined) {
+        const owner = users.running[0] ?? users.stopped[0];
+        if (!force && owner !== undefined && this.isSingleReference(references)) {
+          throw conflict(
+            `conflict: unable to remove repository reference "${text}" (must force) - container ${owner} is using its referenced image ${short}`,
+          );
+        }
+        untag(reference);
+        // Other references keep the image; a running container keeps it too, untagged.
+        if (this.referencesOf(next, nextImage).length > 0 || users.running.length > 0) {
+          await this.commitIndex(next);
+          return records;
+        }
+      } else {
+        if (!force && references.length > 0 && !this.isSingleReference(references)) {
+          throw conflict(
+            `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`,
+          );
+        }
+        if (users.running[0] !== undefined) {
+          throw conflict(
+            `conflict: unable to delete ${short} (cannot be forced) - image is being used by running container ${users.running[0]}`,
+          );
+        }
+        if (!force && users.stopped[0] !== undefined) {
+          throw conflict(
+            `conflict: unable to delete ${short} (must be forced) - image is being used by stopped container ${users.stopped[0]}`,
+          );
+        }
+        references.forEach(untag);
+      }
+      records.push(...(await this.deleteImages(next, [image.id])));
+      return records;
+    });
+  }
+
+  /** Drops images from `next`, commits it, then removes layers nobody uses any more. */
+  private async deleteImages(next: IndexData, ids: string[]): Promise<DeleteResponseItem[]> {
+    for (const id of ids) {
+      delete next.images[id];
+      for (const [tag, target] of Object.entries(next.tags))
+        if (target === id) delete next.tags[tag];
+    }
+    for (const diffId of unusedLayers(next)) delete next.layers[diffId];
+    const before = this.index;
+    await this.commitIndex(next);
+    const dropped = await this.dropUnused(before);
+    return [
+      ...ids.map((id) => ({ Deleted: id })),
+      ...dropped.map((layer) => ({ Deleted: layer.diffId })),
+    ];
+  }
+
+  prune(options: { all?: boolean } = {}): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    return this.exclusive(async () => {
+      const used = new Set(Object.values(this.index.snapshots).map((snapshot) => snapshot.imageId));
+      const candidates = Object.values(this.index.images).filter(
+        (image) =>
+          !used.has(image.id) && (options.all || this.referencesOf(this.index, image).length === 0),
+      );
+      if (candidates.length === 0) return { deleted: [], spaceReclaimed: 0 };
+      const next = structuredClone(this.index);
+      for (const image of candidates) next.images[image.id] = { ...image, repoDigests: [] };
+      const before = this.index;
+      const ids = candidates.map((image) => image.id);
+      await this.deleteImages(next, ids);
+      const reclaimed = Object.keys(before.layers)
+        .filter((diffId) => this.index.layers[diffId] === undefined)
+        .reduce((sum, diffId) => sum + (before.layers[diffId]?.size ?? 0), 0);
+      return { deleted: ids, spaceReclaimed: reclaimed };
+    });
+  }
+
+  /**
+   * Writes the images as a `docker save` archive to `out` (and ends it). A name
+   * without a tag saves every tag of that repository, as Docker does.
+   */
+  async save(references: string[], out: NodeJS.WritableStream): Promise<void> {
+    const chosen = new Map<string, Set<string>>();
+    for (const text of references) {
+      const { image, reference } = this.resolveOrThrow(text);
+      const tags = chosen.get(image.id) ?? new Set<string>();
+      chosen.set(image.id, tags);
+      const parsed = reference === undefined ? undefined : parseReference(text);
+      if (parsed !== undefined && parsed.tag === undefined && parsed.digest === undefined) {
+        const repository = familiarRepository(parsed);
+        for (const tag of tagsOf(this.index, image.id).map(familiar)) {
+          if (tag.startsWith(`${repository}:`)) tags.add(tag);
+        }
+      } else if (reference !== undefined && parsed?.digest === undefined) {
+        tags.add(familiar(reference));
+      }
+    }
+    const images: SavedImage[] = [];
+    for (const [id, tags] of chosen) {
+      const image = this.index.images[id] as ImageEntry;
+      const layers = [];
+      for (const diffId of image.layers) {
+        layers.push({
+          diffId,
+          blobPath: this.blobs.path(diffId),
+          size: await this.blobs.size(diffId),
+        });
+      }
+      images.push({
+        id,
+        configBytes: await this.blobs.read(id),
+        layers,
+        repoTags: [...tags],
+        created: image.created,
+      });
+    }
+    await writeDockerSave(images, out);
+  }
+
+  createSnapshot(containerId: string, imageId: string, owner: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (!CONTAINER_ID.test(containerId))
+        throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
+      const { image } = this.resolveOrThrow(imageId);
+      if (this.index.snapshots[containerId] !== undefined) {
+        throw conflict(`a snapshot for container ${containerId} already exists`);
+      }
+      await this.withStaging(async (staging) => {
+        const directory = join(staging, 'snapshot');
+        for (const part of ['', 'upper', 'work', 'merged']) await mkdir(join(directory, part));
+        await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
+        await rename(directory, this.snapshotDirectory(containerId));
+      });
+      const next = structuredClone(this.index);
+      next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
+      await this.commitIndex(next);
+    });
+  }
+
+  private snapshotOrThrow(containerId: string) {
+    const snapshot = this.index.snapshots[containerId];
+    if (!snapshot) throw notFound(`No such snapshot: ${containerId}`);
+    return snapshot;
+  }
+
+  /** Lower dir names, top layer first, each layer once (its topmost use wins, which is equivalent). */
+  private lowerDirectories(layers: string[]): string[] {
+    const names: string[] = [];
+    for (const diffId of [...layers].reverse()) {
+      const name = this.index.layers[diffId]?.directory;
+      if (name === undefined) throw notFound(`layer ${diffId} is missing from the store`);
+      if (!names.includes(name)) names.push(name);
+    }
+    return names.length > 0 ? names : ['../empty'];
+  }
+
+  mountSnapshot(containerId: string): Promise<string> {
+    return this.exclusive(async () => {
+      const snapshot = this.snapshotOrThrow(containerId);
+      const target = join(this.snapshotDirectory(containerId), 'merged');
+      if (await isMounted(target)) return target;
+      await mountOverlay({
+        layersDirectory: this.layersDirectory,
+        lowerDirs: this.lowerDirectories(snapshot.layers),
+        upperDir: `../snapshots/${containerId}/upper`,
+        workDir: `../snapshots/${containerId}/work`,
+        target,
+      });
+      return target;
+    });
+  }
+
+  unmountSnapshot(containerId: string): Promise<void> {
+    return this.exclusive(async () => {
+      this.snapshotOrThrow(containerId);
+      await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+    });
+  }
+
+  removeSnapshot(containerId: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (!CONTAINER_ID.test(containerId))
+        throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
+      if (this.index.snapshots[containerId] === undefined) return;
+      await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+      const next = structuredClone(this.index);
+      delete next.snapshots[containerId];
+      for (const diffId of unusedLayers(next)) delete next.layers[diffId];
+      const before = this.index;
+      await this.commitIndex(next);
+      await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
+      await this.dropUnused(before);
+    });
+  }
+
+  snapshotUsers(imageId: string): string[] {
+    const id = imageId.startsWith('sha256:') ? imageId : `sha256:${imageId}`;
+    return Object.values(this.index.snapshots)
+      .filter((snapshot) => snapshot.imageId === id)
+      .map((snapshot) => snapshot.owner);
+  }
+}
