@@ -1,24 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ValidateFunction } from 'ajv';
+import { VALIDATOR_URL } from './schema-compiler.js';
 import { schemaErrorToComposeError } from './schema-errors.js';
 import type { SourceLocator } from './source-map.js';
 
-/** Where the schema sits, from both src/compose (tests) and dist/compose (the package). */
-const SCHEMA_URL = new URL('../../schema/compose-spec.json', import.meta.url);
+let validator: ValidateFunction | undefined;
 
-/** Our own annotations in the schema, which only word error messages. */
-const MESSAGE_ANNOTATIONS = ['patternText', 'keyText', 'kindText'];
-
-let compiled: ValidateFunction | undefined;
-
-/** Compiled once per process: compiling costs far more than validating. */
+/** The precompiled validator (see schema-compiler.ts), loaded on first use. */
 function composeValidator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, allowUnionTypes: true });
-    ajv.addVocabulary(MESSAGE_ANNOTATIONS);
-    compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')));
-  }
-  return compiled;
+  validator ??= createRequire(import.meta.url)(fileURLToPath(VALIDATOR_URL)) as ValidateFunction;
+  return validator;
 }
 
 /**

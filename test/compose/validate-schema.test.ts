@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ComposeError, formatComposeError } from '../../src/compose/errors.js';
 import { parseComposeYaml } from '../../src/compose/parse.js';
+import { VALIDATOR_URL, validatorSource } from '../../src/compose/schema-compiler.js';
 import type { SourceLocator } from '../../src/compose/source-map.js';
 import { validateSchema } from '../../src/compose/validate-schema.js';
 
@@ -142,6 +143,12 @@ describe('validateSchema on valid compose files', () => {
     const services = (value as { services: Record<string, object> }).services;
     const used = new Set(Object.values(services).flatMap((service) => Object.keys(service)));
     expect([...used].sort()).toEqual(Object.keys(schema.definitions.service.properties).sort());
+  });
+});
+
+describe('the precompiled validator', () => {
+  it('is generated from the current schema (else run npm run build:schema)', () => {
+    expect(readFileSync(VALIDATOR_URL, 'utf8') === validatorSource()).toBe(true);
   });
 });
 
