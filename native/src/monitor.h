@@ -1,0 +1,25 @@
+/* The per-container monitor: parent of the container's init, holder of its stdio, writer of log and exit file. */
+#ifndef TCRUN_MONITOR_H
+#define TCRUN_MONITOR_H
+
+#include <sys/types.h>
+
+#include "config.h"
+
+typedef struct {
+  const char *id;
+  const char *state_dir; /* already created by the caller */
+  config *cfg;
+  const char *log_path, *exit_file, *attach_socket, *monitor_pid_file;
+  int stdin_once;
+  const char *debug_log;
+} monitor_options;
+
+/* Forks a detached monitor (double fork, setsid) that creates the container. Returns the container's pid once
+ * it is "created", or -1 with the error set (the monitor has cleaned up by then). */
+pid_t monitor_spawn(const monitor_options *o);
+/* `run` in the foreground: this process monitors with the caller's stdio, starts at once, forwards signals,
+ * removes the container at the end and returns its exit status; -1 (error set) when creation failed. */
+int monitor_foreground(const monitor_options *o);
+
+#endif
