@@ -229,8 +229,19 @@ function describeUnknownKey(key: string, schema: WordedSchema, path: FieldPath):
   return {
     path,
     message: `unknown field '${key}'`,
-    hint: didYouMean(key, Object.keys(schema.properties ?? {})),
+    hint: suggestField(key, Object.keys(schema.properties ?? {})),
   };
+}
+
+/**
+ * A near spelling, else the one field the key begins (`alias` for `aliases`,
+ * `health` for `healthcheck`): a shortened name is as common as a typo.
+ */
+function suggestField(key: string, fields: string[]): string | undefined {
+  const typo = didYouMean(key, fields);
+  if (typo || key.length < 3) return typo;
+  const longer = fields.filter((field) => field.startsWith(key));
+  return longer.length === 1 ? `did you mean '${longer[0]}'?` : undefined;
 }
 
 /** Null is accepted where Compose allows it, but is never what a user meant to write. */

@@ -31,6 +31,9 @@ const INVALID: Record<string, string> = {
     "top-level-typo.yaml:1:1: service: unknown field 'service' (did you mean 'services'?)",
   'service-unknown-field.yaml':
     "service-unknown-field.yaml:4:5: services.web.prots: unknown field 'prots' (did you mean 'ports'?)",
+  // 'mem' begins three fields and is near none: no guess is better than a wrong one.
+  'unknown-field-ambiguous.yaml':
+    "unknown-field-ambiguous.yaml:4:10: services.web.mem: unknown field 'mem'",
   'healthcheck-unknown-field.yaml':
     "healthcheck-unknown-field.yaml:6:18: services.db.healthcheck.intervall: unknown field 'intervall' (did you mean 'interval'?)",
   'deploy-resources-unknown-field.yaml':
@@ -44,7 +47,7 @@ const INVALID: Record<string, string> = {
   'ulimits-missing-hard.yaml':
     "ulimits-missing-hard.yaml:5:7: services.app.ulimits.nofile: missing required field 'hard'",
   'service-network-unknown-field.yaml':
-    "service-network-unknown-field.yaml:6:9: services.app.networks.front.alias: unknown field 'alias'",
+    "service-network-unknown-field.yaml:6:9: services.app.networks.front.alias: unknown field 'alias' (did you mean 'aliases'?)",
   'network-unknown-field.yaml':
     "network-unknown-field.yaml:6:14: networks.back.driverr: unknown field 'driverr' (did you mean 'driver'?)",
   'placement-preference-typo.yaml':
