@@ -1,0 +1,167 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNetns, destroyNetns } from '../../src/network/netns.js';
+import { NetworkManager } from '../../src/network/network-manager.js';
+import type { NetworkRecord } from '../../src/network/network-store.js';
+import {
+  eventually,
+  expectNoLeaks,
+  httpGet,
+  inNetns,
+  linkNames,
+  makeRoot,
+  startInNetns,
+  stopProcess,
+} from './support.js';
+
+const root = await makeRoot('bridge');
+let manager: NetworkManager;
+const sandboxes: string[] = [];
+const networks: NetworkRecord[] = [];
+const links: string[] = [];
+
+async function sandbox(name: string): Promise<string> {
+  const path = join(root.runDir, name);
+  await createNetns(path);
+  sandboxes.push(path);
+  return path;
+}
+
+async function network(name: string, internal = false): Promise<NetworkRecord> {
+  const record = await manager.create({ name: root.unique(name), internal });
+  networks.push(record);
+  links.push(record.bridge);
+  return record;
+}
+
+beforeAll(async () => {
+  manager = await NetworkManager.open({ stateDir: root.stateDir, upstreams: [] });
+});
+
+afterAll(async () => {
+  for (const path of sandboxes) await manager.release(path);
+  for (const path of sandboxes) await destroyNetns(path);
+  for (const record of networks) await manager.remove(record.id).catch(() => {});
+  await manager.close();
+  const gateways = networks.map((record) => `${record.ipam.gateway}:53`);
+  await expectNoLeaks({ links, runDir: root.runDir, sockets: gateways });
+  await root.remove();
+});
+
+describe('bridge networks', () => {
+  it('puts two namespaces on one bridge where they reach each other by address', async () => {
+    const net = await network('front');
+    const [a, b] = [await sandbox('a'), await sandbox('b')];
+    const [endpointA] = await manager.connect(a, a, [{ network: net.name, dns: { name: 'a' } }]);
+    const [endpointB] = await manager.connect(b, b, [{ network: net.name, dns: { name: 'b' } }]);
+    links.push(endpointA.hostIfname, endpointB.hostIfname);
+
+    expect(endpointA.ifname).toBe('eth0');
+    expect(endpointA.address).not.toBe(endpointB.address);
+    const shown = await inNetns(a, ['ip', '-o', 'addr', 'show', 'eth0']);
+    expect(shown.stdout).toContain(`inet ${endpointA.address}/`);
+    const link = await inNetns(a, ['ip', '-o', 'link', 'show', 'eth0']);
+    expect(link.stdout).toContain(endpointA.mac);
+    const route = await inNetns(a, ['ip', 'route', 'show', 'default']);
+    expect(route.stdout).toContain(`default via ${net.ipam.gateway} dev eth0`);
+
+    const ping = await inNetns(a, ['busybox', 'ping', '-c', '1', '-W', '2', endpointB.address]);
+    expect(ping.code, ping.stdout + ping.stderr).toBe(0);
+
+    const www = join(root.dir, 'www');
+    await mkdir(www, { recursive: true });
+    await writeFile(join(www, 'index.html'), 'hello from b\n');
+    const httpd = startInNetns(b, ['busybox', 'httpd', '-f', '-p', '80', '-h', www]);
+    try {
+      let body: string | undefined;
+      await eventually(async () => {
+        body = await httpGet(a, endpointB.address);
+        return body !== undefined;
+      });
+      expect(body).toBe('hello from b\n');
+    } finally {
+      await stopProcess(httpd);
+    }
+  });
+
+  it('gives containers on an internal network no default route', async () => {
+    const net = await network('internal', true);
+    const c = await sandbox('c');
+    const [endpoint] = await manager.connect(c, c, [{ network: net.name, dns: { name: 'c' } }]);
+    links.push(endpoint.hostIfname);
+    expect(endpoint.defaultRoute).toBe(false);
+    const routes = await inNetns(c, ['ip', 'route']);
+    expect(routes.stdout).toContain(`dev eth0`);
+    expect(routes.stdout).not.toContain('default');
+  });
+
+  it('connects and disconnects a live namespace, moving the default route', async () => {
+    const internal = await network('side-internal', true);
+    const first = await network('side-one');
+    const second = await network('side-two');
+    const d = await sandbox('d');
+    const endpoints = await manager.connect(d, d, [
+      { network: internal.name, dns: { name: 'd' } },
+      {
+        network: first.name,
+        dns: { name: 'd' },
+        ipv4Address: first.ipam.gateway.replace(/\.1$/, '.77'),
+      },
+    ]);
+    links.push(...endpoints.map((endpoint) => endpoint.hostIfname));
+    expect(endpoints.map((endpoint) => [endpoint.ifname, endpoint.defaultRoute])).toEqual([
+      ['eth0', false],
+      ['eth1', true],
+    ]);
+    expect(endpoints[1].address).toMatch(/\.77$/);
+
+    const [late] = await manager.connect(d, d, [{ network: second.name, dns: { name: 'd' } }]);
+    links.push(late.hostIfname);
+    expect([late.ifname, late.defaultRoute]).toEqual(['eth2', false]);
+    expect((await inNetns(d, ['ip', '-o', 'link'])).stdout).toContain('eth2@');
+
+    await manager.disconnect(d, first.name);
+    const after = await inNetns(d, ['ip', '-o', 'link']);
+    expect(after.stdout).not.toContain('eth1@');
+    expect(await linkNames()).not.toContain(endpoints[1].hostIfname);
+    const route = await inNetns(d, ['ip', 'route', 'show', 'default']);
+    expect(route.stdout).toContain(`default via ${second.ipam.gateway} dev eth2`);
+    expect(manager.inspect(first.id).endpoints).toEqual({});
+  });
+
+  it('refuses to remove a network with endpoints, then removes it once they are released', async () => {
+    const net = await network('busy');
+    const e = await sandbox('e');
+    const [endpoint] = await manager.connect(e, e, [{ network: net.name, dns: { name: 'e' } }]);
+    links.push(endpoint.hostIfname);
+    await expect(manager.remove(net.name)).rejects.toThrow(
+      `error while removing network: network ${net.name} id ${net.id} has active endpoints`,
+    );
+    await manager.release(e);
+    expect(await linkNames()).not.toContain(endpoint.hostIfname);
+    await manager.remove(net.name);
+    expect(await linkNames()).not.toContain(net.bridge);
+    expect(() => manager.inspect(net.name)).toThrow(/not found/);
+  });
+
+  it('refuses a duplicate name, a taken subnet and an unknown driver', async () => {
+    const net = await network('dupe');
+    await expect(manager.create({ name: net.name })).rejects.toThrow(/already exists/);
+    await expect(
+      manager.create({ name: root.unique('clash'), ipam: { subnet: net.ipam.subnet } }),
+    ).rejects.toThrow(/Pool overlaps/);
+    await expect(manager.create({ name: root.unique('ov'), driver: 'overlay' })).rejects.toThrow(
+      /driver overlay is not supported/,
+    );
+  });
+
+  it('keeps networks across a restart of the manager', async () => {
+    const net = await network('persist');
+    await manager.close();
+    manager = await NetworkManager.open({ stateDir: root.stateDir, upstreams: [] });
+    const found = manager.inspect(net.name);
+    expect([found.id, found.ipam]).toEqual([net.id, net.ipam]);
+    expect(await linkNames()).toContain(net.bridge);
+  });
+});
