@@ -1,0 +1,155 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/index.js';
+import { serviceConfigHash } from '../../src/scheduler/config-hash.js';
+import { containerCreateBody } from '../../src/scheduler/container-request.js';
+
+const directory = mkdtempSync(join(tmpdir(), 'tcompose-request-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+function requestFor(yaml: string, service: string, number = 1) {
+  const file = join(directory, 'compose.yaml');
+  writeFileSync(file, yaml);
+  const project = loadProject({ files: [file], projectName: 'demo', environment: {} });
+  const config = project.services[service];
+  return containerCreateBody({
+    project,
+    service: config,
+    number,
+    configHash: serviceConfigHash(config),
+    containerOf: (name) => `demo-${name}-1`,
+  });
+}
+
+describe('containerCreateBody', () => {
+  it('translates the common fields as Compose sends them', () => {
+    const body = requestFor(
+      `
+services:
+  web:
+    image: busybox
+    command: httpd -f -p 80
+    environment: [A=1, B=two]
+    working_dir: /srv
+    user: "1000:1000"
+    ports: ["127.0.0.1:8080:80", "9000-9001:9000-9001/udp", "3000"]
+    expose: ["7000"]
+    restart: on-failure:3
+    stop_grace_period: 1m30s
+    mem_limit: 64m
+    cpus: "0.5"
+    healthcheck:
+      test: ["CMD", "true"]
+      interval: 2s
+      retries: 4
+    labels: { team: web }
+`,
+      'web',
+    );
+    expect(body.Image).toBe('busybox');
+    expect(body.Cmd).toEqual(['httpd', '-f', '-p', '80']);
+    expect(body.Env).toEqual(['A=1', 'B=two']);
+    expect(body.WorkingDir).toBe('/srv');
+    expect(body.User).toBe('1000:1000');
+    expect(body.StopTimeout).toBe(90);
+    expect(body.Labels.team).toBe('web');
+    expect(body.Labels['com.docker.compose.service']).toBe('web');
+    expect(body.ExposedPorts).toEqual({
+      '80/tcp': {},
+      '9000/udp': {},
+      '9001/udp': {},
+      '3000/tcp': {},
+      '7000/tcp': {},
+    });
+    expect(body.HostConfig.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }],
+      '9000/udp': [{ HostIp: '', HostPort: '9000' }],
+      '9001/udp': [{ HostIp: '', HostPort: '9001' }],
+      '3000/tcp': [{ HostIp: '', HostPort: '' }],
+    });
+    expect(body.HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 });
+    expect(body.HostConfig.Memory).toBe(64 * 1024 * 1024);
+    expect(body.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(body.Healthcheck).toEqual({
+      Test: ['CMD', 'true'],
+      Interval: 2e9,
+      Retries: 4,
+      Timeout: undefined,
+      StartPeriod: undefined,
+      StartInterval: undefined,
+    });
+  });
+
+  it('attaches the project networks with the service name as an alias', () => {
+    const body = requestFor(
+      `
+services:
+  api:
+    image: busybox
+    networks:
+      front: { aliases: [backend] }
+      back: { ipv4_address: 10.5.0.9 }
+networks:
+  front: {}
+  back: { name: shared-back }
+`,
+      'api',
+    );
+    expect(body.HostConfig.NetworkMode).toBe('demo_front');
+    expect(body.NetworkingConfig.EndpointsConfig).toEqual({
+      demo_front: { Aliases: ['api', 'backend'] },
+      'shared-back': { Aliases: ['api'], IPAMConfig: { IPv4Address: '10.5.0.9' } },
+    });
+  });
+
+  it('scopes named volumes to the project and keeps binds absolute', () => {
+    const body = requestFor(
+      `
+services:
+  db:
+    image: busybox
+    volumes: ["data:/var/lib/data", "./conf:/etc/conf:ro", "/cache"]
+volumes:
+  data: {}
+`,
+      'db',
+    );
+    expect(body.HostConfig.Mounts).toEqual([
+      expect.objectContaining({ Type: 'volume', Source: 'demo_data', Target: '/var/lib/data' }),
+      expect.objectContaining({
+        Type: 'bind',
+        Source: join(directory, 'conf'),
+        Target: '/etc/conf',
+        ReadOnly: true,
+      }),
+      expect.objectContaining({ Type: 'volume', Source: '', Target: '/cache' }),
+    ]);
+  });
+
+  it('resolves service: references to the engine containers', () => {
+    const body = requestFor(
+      `
+services:
+  app: { image: busybox }
+  sidecar:
+    image: busybox
+    network_mode: service:app
+    volumes_from: [app]
+`,
+      'sidecar',
+    );
+    expect(body.HostConfig.NetworkMode).toBe('container:demo-app-1');
+    expect(body.HostConfig.VolumesFrom).toEqual(['demo-app-1']);
+    expect(body.NetworkingConfig.EndpointsConfig).toEqual({});
+  });
+
+  it('says NONE for a disabled healthcheck', () => {
+    const body = requestFor(
+      'services:\n  x:\n    image: busybox\n    healthcheck: { disable: true }\n',
+      'x',
+    );
+    expect(body.Healthcheck).toEqual({ Test: ['NONE'] });
+  });
+});
