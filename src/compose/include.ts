@@ -48,7 +48,7 @@ export function applyInclude(document: Mapping, context: IncludeContext): Mappin
   }
   entries.forEach((entry, index) => {
     const request = includeRequest(entry, ['include', index], entries, context);
-    const imported = context.loadModel(request);
+    const imported = withDefaultBuildContext(context.loadModel(request), request.projectDirectory);
     importResources(imported, result, request.files[0], context.file);
   });
   return result;
@@ -112,6 +112,20 @@ function stringList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
   return undefined;
+}
+
+/**
+ * An included service that builds without naming a context builds its own project
+ * directory (Compose completes included models before importing them).
+ */
+function withDefaultBuildContext(model: Mapping, projectDirectory: string): Mapping {
+  if (!isMapping(model.services)) return model;
+  for (const service of Object.values(model.services)) {
+    if (isMapping(service) && isMapping(service.build) && service.build.context === undefined) {
+      service.build.context = projectDirectory;
+    }
+  }
+  return model;
 }
 
 function importResources(

@@ -52,6 +52,16 @@ describe('include, short syntax', () => {
     expect(files).toEqual([path.join(dir, 'compose.yaml'), path.join(dir, 'sub/compose.yaml')]);
   });
 
+  it('builds an included service without context in the included project directory', () => {
+    const dir = tree({
+      'compose.yaml': 'include: [sub/compose.yaml]\n',
+      'sub/compose.yaml': 'services:\n  a:\n    build: {dockerfile: Dockerfile.dev}\n',
+    });
+    expect(load(dir).document).toEqual({
+      services: { a: { build: { dockerfile: 'Dockerfile.dev', context: path.join(dir, 'sub') } } },
+    });
+  });
+
   it('interpolates include paths', () => {
     const dir = tree({
       'compose.yaml': 'include:\n  - ${INC:-sub}/compose.yaml\n',
