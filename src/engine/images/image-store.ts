@@ -17,7 +17,6 @@ import {
 import { type ImportOptions, importRootfs } from './import-rootfs.js';
 import type { OciImageConfig } from './oci-types.js';
 import {
-  familiarRepository,
   familiarString,
   type ImageReference,
   idPrefix,
@@ -463,19 +462,19 @@ export class ImageStore {
    */
   async save(references: string[], out: NodeJS.WritableStream): Promise<void> {
     const chosen = new Map<string, Set<string>>();
+    const choose = (id: string, tag?: string) => {
+      const tags = chosen.get(id) ?? new Set<string>();
+      if (tag !== undefined) tags.add(familiar(tag));
+      chosen.set(id, tags);
+    };
     for (const text of references) {
-      const { image, reference } = this.resolveOrThrow(text);
-      const tags = chosen.get(image.id) ?? new Set<string>();
-      chosen.set(image.id, tags);
-      const parsed = reference === undefined ? undefined : parseReference(text);
-      if (parsed !== undefined && parsed.tag === undefined && parsed.digest === undefined) {
-        const repository = familiarRepository(parsed);
-        for (const tag of tagsOf(this.index, image.id).map(familiar)) {
-          if (tag.startsWith(`${repository}:`)) tags.add(tag);
-        }
-      } else if (reference !== undefined && parsed?.digest === undefined) {
-        tags.add(familiar(reference));
+      const repositoryTags = this.tagsOfRepository(text);
+      if (repositoryTags.length > 0) {
+        for (const tag of repositoryTags) choose(this.index.tags[tag] as string, tag);
+        continue;
       }
+      const { image, reference } = this.resolveOrThrow(text);
+      choose(image.id, reference?.includes('@') ? undefined : reference);
     }
     const images: SavedImage[] = [];
     for (const [id, tags] of chosen) {
@@ -497,6 +496,19 @@ export class ImageStore {
       });
     }
     await writeDockerSave(images, out);
+  }
+
+  /** Every tag of the repository a bare name (`busybox`, no tag or digest) names. */
+  private tagsOfRepository(text: string): string[] {
+    let reference: ImageReference;
+    try {
+      reference = parseReference(text);
+    } catch {
+      return [];
+    }
+    if (reference.tag !== undefined || reference.digest !== undefined) return [];
+    const prefix = `${repositoryName(reference)}:`;
+    return Object.keys(this.index.tags).filter((tag) => tag.startsWith(prefix));
   }
 
   createSnapshot(containerId: string, imageId: string, owner: string): Promise<void> {

@@ -393,6 +393,11 @@ export async function unpackLayer(
   await mkdir(directory, 0o755);
   const writer = new LayerWriter(directory);
   const parser = tarExtract();
+  // The parser's own error (a truncated tar) explains an entry stream cut short.
+  let parserError: Error | undefined;
+  parser.on('error', (error: Error) => {
+    parserError ??= error;
+  });
   try {
     const feeding = feedParser(tar, parser).catch((error: unknown) => {
       parser.destroy(error as Error);
@@ -411,8 +416,9 @@ export async function unpackLayer(
     await feeding;
     await writer.finish();
     return { size: writer.size };
-  } catch (error) {
+  } catch (caught) {
     await rm(directory, { recursive: true, force: true });
+    const error = caught instanceof LayerError ? caught : (parserError ?? caught);
     if (error instanceof EngineError) throw error;
     // System errors (ENOSPC, EIO) are the host's fault; zlib's Z_* codes and parser errors are the archive's.
     const code = (error as NodeJS.ErrnoException).code;
