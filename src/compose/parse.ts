@@ -248,23 +248,36 @@ function isMergeKey(key: unknown): boolean {
 }
 
 /**
- * The resolved value of a scalar. A scalar carrying one of Compose's own tags was not
- * resolved by the YAML library, so it is resolved here as an untagged plain scalar would be.
+ * The resolved value of a scalar. Plain integers are read as go-yaml (Compose's parser)
+ * reads them, so `mode: 0440` is octal. A scalar carrying one of Compose's own tags was
+ * not resolved by the YAML library, so it is resolved here as an untagged one would be.
  */
 function scalarValue(node: Scalar): unknown {
-  const tag = node.tag;
-  if ((tag === '!reset' || tag === '!override') && node.type === Scalar.PLAIN) {
-    return resolvePlainScalar(String(node.source ?? node.value));
-  }
-  return node.value;
+  if (node.type !== Scalar.PLAIN) return node.value;
+  const composeTag = node.tag === '!reset' || node.tag === '!override';
+  if (node.tag !== undefined && !composeTag) return node.value;
+  const text = String(node.source ?? node.value);
+  const integer = goYamlInteger(text);
+  if (integer !== undefined) return integer;
+  return composeTag ? resolvePlainScalar(text) : node.value;
+}
+
+/** Go's integer syntax after dropping `_`: 0b101, 0o17, 0x1f, and 0440 (octal). */
+function goYamlInteger(text: string): number | undefined {
+  const match = /^([-+]?)(0b[01]+|0o[0-7]+|0x[0-9a-f]+|0[0-7]+|[1-9][0-9]*|0)$/i.exec(
+    text.replaceAll('_', ''),
+  );
+  if (!match) return undefined;
+  const [, sign, digits] = match;
+  const isOctal = /^0[0-7]+$/.test(digits);
+  const magnitude = isOctal ? Number.parseInt(digits, 8) : Number(digits);
+  return sign === '-' ? -magnitude : magnitude;
 }
 
 function resolvePlainScalar(text: string): unknown {
   if (/^(?:~|null|Null|NULL)?$/.test(text)) return null;
   if (/^(?:true|True|TRUE)$/.test(text)) return true;
   if (/^(?:false|False|FALSE)$/.test(text)) return false;
-  const isNumber =
-    /^(?:0o[0-7]+|0x[0-9a-fA-F]+)$/.test(text) ||
-    /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text);
+  const isNumber = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text);
   return isNumber ? Number(text) : text;
 }

@@ -24,6 +24,11 @@ describe('parseComposeYaml values', () => {
       'a: yes\nb: true\nc: 0o17\nd: 1e3\ne: ~\nf: "08"\n',
       { a: 'yes', b: true, c: 15, d: 1000, e: null, f: '08' },
     ],
+    [
+      'plain integers as go-yaml reads them',
+      'a: 0440\nb: 1_000\nc: 0b101\nd: 0x1F\ne: "0440"\nf: 09\ng: -017\nh: !override 0440\n',
+      { a: 0o440, b: 1000, c: 5, d: 31, e: '0440', f: 9, g: -15, h: 0o440 },
+    ],
     ['empty value is null', 'services:\n  web:\n', { services: { web: null } }],
     ['non-string keys become strings', '1: a\ntrue: b\n', { '1': 'a', true: 'b' }],
     ['empty file', '', {}],
