@@ -140,6 +140,7 @@ static int make_dirs(cgroup_set *set, size_t index) {
   int is_cpuset = !set->unified && dir_with(set, "cpuset") == dir;
   /* Create each level below the hierarchy's mount point, outermost first. */
   size_t mount_len = strlen(dir) - strlen(set->path);
+  int retries = 10;
   for (const char *p = dir + mount_len + 1; p <= dir + strlen(dir); p++) {
     if (*p != '/' && *p != '\0') continue;
     char *level = xstrndup(dir, (size_t)(p - dir));
@@ -151,6 +152,9 @@ static int make_dirs(cgroup_set *set, size_t index) {
     if (mkdir(level, 0755) == 0) {
       set->created[set->created_count++] = xstrdup(level);
       if (is_cpuset) inherit_cpuset(level);
+    } else if (errno == ENOENT && retries-- > 0) {
+      /* Another container removed a shared parent just now: start again from the top. */
+      p = dir + mount_len;
     } else if (errno != EEXIST) {
       fail_errno("create cgroup %s", level);
       free(level);

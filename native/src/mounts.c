@@ -80,14 +80,15 @@ static int open_in_root(int rootfd, const char *path, int flags) {
   return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
-/* The mount point for destination, created (directories, or an empty file for a file bind) when missing. */
-static int open_mount_point(int rootfd, const char *destination, int is_dir) {
-  int fd = open_in_root(rootfd, destination, O_PATH | O_CLOEXEC);
-  if (fd >= 0 || errno != ENOENT) return fd >= 0 ? fd : fail_errno("mount destination %s", destination);
+/* Creates what is missing of destination inside the rootfs. A symlink on the way is followed as the
+ * container would see it (its target taken inside the rootfs), so nothing is ever created outside. */
+static int create_in_root(int rootfd, const char *destination, int is_dir) {
   char *path = xstrdup(destination);
+  int links = 0;
+restart:
   for (char *p = path + 1;; p++) {
     if (*p != '/' && *p != '\0') continue;
-    int last = *p == '\0';
+    char saved = *p;
     *p = '\0';
     char *slash = strrchr(path, '/');
     *slash = '\0';
@@ -98,25 +99,55 @@ static int open_mount_point(int rootfd, const char *destination, int is_dir) {
       free(path);
       return -1;
     }
+    const char *name = slash + 1;
+    struct stat st;
     int rc = 0;
-    if (!last || is_dir) {
-      rc = mkdirat(parent, slash + 1, 0755);
-    } else {
-      int file = openat(parent, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-      if (file >= 0) close(file);
-      rc = file < 0 ? -1 : 0;
+    int exists = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
+      close(parent);
+      if (n < 0 || ++links > 40) {
+        fail("mount destination %s: too many or unreadable symlinks", destination);
+        free(path);
+        return -1;
+      }
+      target[n] = '\0';
+      *slash = '\0';
+      char *next = target[0] == '/' ? xasprintf("%s%s%s", target, saved ? "/" : "", saved ? p + 1 : "")
+                                    : xasprintf("%s/%s%s%s", path, target, saved ? "/" : "", saved ? p + 1 : "");
+      free(path);
+      path = next;
+      goto restart;
     }
+    if (!exists) {
+      if (saved || is_dir) {
+        rc = mkdirat(parent, name, 0755);
+      } else {
+        int file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (file >= 0) close(file);
+        rc = file < 0 ? -1 : 0;
+      }
+    }
+    close(parent);
     if (rc < 0 && errno != EEXIST) {
       fail_errno("mount destination %s: create %s", destination, path);
-      close(parent);
       free(path);
       return -1;
     }
-    close(parent);
-    if (last) break;
-    *p = '/';
+    if (!saved) break;
+    *p = saved;
   }
   free(path);
+  return 0;
+}
+
+/* The mount point for destination, created (directories, or an empty file for a file bind) when missing. */
+static int open_mount_point(int rootfd, const char *destination, int is_dir) {
+  int fd = open_in_root(rootfd, destination, O_PATH | O_CLOEXEC);
+  if (fd >= 0) return fd;
+  if (errno != ENOENT) return fail_errno("mount destination %s", destination);
+  if (create_in_root(rootfd, destination, is_dir) < 0) return -1;
   fd = open_in_root(rootfd, destination, O_PATH | O_CLOEXEC);
   return fd >= 0 ? fd : fail_errno("mount destination %s", destination);
 }

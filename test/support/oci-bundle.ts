@@ -1,0 +1,158 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeBusyboxRootfs } from './busybox-rootfs.js';
+
+/** Docker's default capability set (the 14 a container gets unless told otherwise). */
+export const DOCKER_DEFAULT_CAPS = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
+];
+
+/** Docker's default masked and read-only paths. */
+export const DOCKER_MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+];
+export const DOCKER_READONLY_PATHS = [
+  '/proc/bus',
+  '/proc/fs',
+  '/proc/irq',
+  '/proc/sys',
+  '/proc/sysrq-trigger',
+];
+
+// biome-ignore lint/suspicious/noExplicitAny: config.json is free-form JSON, edited by tests
+export type OciConfig = Record<string, any>;
+
+export interface BundleOptions {
+  args: string[];
+  /** cgroupsPath; unique per test so that concurrent runs never share a cgroup */
+  cgroupsPath: string;
+  env?: string[];
+  hostname?: string;
+  terminal?: boolean;
+  readonlyRoot?: boolean;
+  /** Last word on the generated config. */
+  edit?: (config: OciConfig) => void;
+}
+
+/** A config.json like the one Docker's defaults produce for a busybox container. */
+export function defaultConfig(rootfs: string, options: BundleOptions): OciConfig {
+  const config: OciConfig = {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: options.terminal ?? false,
+      user: { uid: 0, gid: 0 },
+      args: options.args,
+      env: options.env ?? [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'TERM=xterm',
+      ],
+      cwd: '/',
+      capabilities: {
+        bounding: DOCKER_DEFAULT_CAPS,
+        effective: DOCKER_DEFAULT_CAPS,
+        permitted: DOCKER_DEFAULT_CAPS,
+        inheritable: DOCKER_DEFAULT_CAPS,
+      },
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
+      noNewPrivileges: true,
+    },
+    root: { path: rootfs, readonly: options.readonlyRoot ?? true },
+    hostname: options.hostname ?? 'tc-test',
+    mounts: [
+      {
+        destination: '/proc',
+        type: 'proc',
+        source: 'proc',
+        options: ['nosuid', 'noexec', 'nodev'],
+      },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
+      {
+        destination: '/sys',
+        type: 'sysfs',
+        source: 'sysfs',
+        options: ['nosuid', 'noexec', 'nodev', 'ro'],
+      },
+      {
+        destination: '/sys/fs/cgroup',
+        type: 'cgroup',
+        source: 'cgroup',
+        options: ['ro', 'nosuid', 'noexec', 'nodev'],
+      },
+      {
+        destination: '/dev/mqueue',
+        type: 'mqueue',
+        source: 'mqueue',
+        options: ['nosuid', 'noexec', 'nodev'],
+      },
+      {
+        destination: '/dev/shm',
+        type: 'tmpfs',
+        source: 'shm',
+        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      },
+      {
+        destination: '/tmp',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'nodev', 'size=16m'],
+      },
+    ],
+    linux: {
+      cgroupsPath: options.cgroupsPath,
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
+      namespaces: [
+        { type: 'pid' },
+        { type: 'network' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'cgroup' },
+      ],
+      maskedPaths: DOCKER_MASKED_PATHS,
+      readonlyPaths: DOCKER_READONLY_PATHS,
+    },
+  };
+  options.edit?.(config);
+  return config;
+}
+
+/** Writes <dir>/config.json and a fresh busybox rootfs in <dir>/rootfs; returns dir. */
+export function writeBundle(dir: string, options: BundleOptions): string {
+  mkdirSync(dir, { recursive: true });
+  const rootfs = makeBusyboxRootfs(join(dir, 'rootfs'));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(defaultConfig(rootfs, options), null, 2));
+  return dir;
+}
