@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerEngine } from './commands/engine.js';
 import { registerVersion, tcomposeVersion } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
 import { renderError } from './render-error.js';
 
 /** Each command lives in its own file under commands/ and registers itself here. */
-const commandRegistrations: ((program: Command) => void)[] = [registerVersion];
+const commandRegistrations: ((program: Command) => void)[] = [registerVersion, registerEngine];
 
 export function buildProgram(): Command {
   const program = new Command('tcompose')

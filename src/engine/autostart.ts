@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EngineClient, EngineClientError, parseEngineHost } from './client.js';
+import { rootFromEnv, socketFromEnv } from './paths.js';
+
+export interface EnsureEngineOptions {
+  /** --host: another engine to use instead of the embedded one. */
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for a started engine to answer /_ping. */
+  timeoutMs?: number;
+}
+
+const engineEntry = () => fileURLToPath(new URL('./main.js', import.meta.url));
+
+/** Starts the embedded engine in the background, logging to <root>/engine.log. */
+export async function startEngineProcess(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const root = rootFromEnv(env);
+  await mkdir(root, { recursive: true });
+  const logFile = await open(join(root, 'engine.log'), 'a');
+  try {
+    const child = spawn(process.execPath, [engineEntry()], {
+      detached: true,
+      stdio: ['ignore', logFile.fd, logFile.fd],
+      env,
+    });
+    child.unref();
+    return child.pid ?? 0;
+  } finally {
+    await logFile.close();
+  }
+}
+
+export async function waitForPing(client: EngineClient, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await client.ping()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+/**
+ * A client for the engine a command should use: the one --host or DOCKER_HOST names
+ * (never started by us), else the embedded engine, started in the background if it
+ * does not answer on its socket yet.
+ */
+export async function ensureEngine(options: EnsureEngineOptions = {}): Promise<EngineClient> {
+  const env = options.env ?? process.env;
+  const external = options.host ?? env.DOCKER_HOST;
+  if (external) {
+    const client = new EngineClient(parseEngineHost(external));
+    await client.negotiate();
+    return client;
+  }
+  const client = new EngineClient({ socketPath: socketFromEnv(env) });
+  if (await client.ping()) return client;
+  await startEngineProcess(env);
+  if (!(await waitForPing(client, options.timeoutMs ?? 15_000))) {
+    throw new EngineClientError(
+      503,
+      `the engine did not start: see ${join(rootFromEnv(env), 'engine.log')}`,
+    );
+  }
+  return client;
+}

@@ -1,0 +1,673 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import type { EventBus } from '../events.js';
+import type { ImageStoreLike } from '../image-access.js';
+import { containerRunDir, type EnginePaths } from '../paths.js';
+import { JsonStore, writeFileAtomic } from '../state/store.js';
+import type { VolumeManager } from '../volumes.js';
+import { ExitWatch } from './exit-watch.js';
+import { HealthMonitor } from './health.js';
+import { mergeWithImage, processArgs } from './merge-config.js';
+import { type ContainerRecord, initialState, type MountPoint, shortId } from './model.js';
+import { resolveMounts } from './mounts.js';
+import { randomName } from './names.js';
+import { builtinNetworkModes, type NetworkAttacher, type NetworkPlan } from './network-attach.js';
+import { checkRestartPolicy, nextBackoff, shouldRestart } from './restart-policy.js';
+import { hardLimits } from './rlimits.js';
+import type { Runtime } from './runtime.js';
+import { SIGKILL, SIGTERM, signalNumber } from './signals.js';
+import { buildSpec } from './spec.js';
+import { resolveUser } from './user.js';
+import { type CreateRequest, validateCreateRequest, validContainerName } from './validate.js';
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface WaitResult {
+  StatusCode: number;
+  Error: { Message: string } | null;
+}
+
+interface Waiter {
+  condition: WaitCondition;
+  resolve: (result: WaitResult) => void;
+}
+
+/** What the engine holds in memory for a container besides its stored record. */
+export interface LiveContainer {
+  record: ContainerRecord;
+  waiters: Waiter[];
+  exitWatch?: ExitWatch;
+  health?: HealthMonitor;
+  /** Callbacks run right after the runtime created the container and before it starts. */
+  beforeStart: ((attachSocket: string) => Promise<void>)[];
+  restartTimer?: NodeJS.Timeout;
+  backoffMs: number;
+  /** Serialises lifecycle operations on one container. */
+  queue: Promise<unknown>;
+  /** Runs once a stop in progress has seen the exit handled. */
+  exited?: Promise<void>;
+  markExited?: () => void;
+}
+
+export interface ContainerRunFiles {
+  dir: string;
+  exitFile: string;
+  pidFile: string;
+  monitorPidFile: string;
+  attachSocket: string;
+}
+
+export function runFiles(paths: EnginePaths, id: string): ContainerRunFiles {
+  const dir = containerRunDir(paths, id);
+  return {
+    dir,
+    exitFile: join(dir, 'exit'),
+    pidFile: join(dir, 'pid'),
+    monitorPidFile: join(dir, 'monitor.pid'),
+    attachSocket: join(dir, 'attach.sock'),
+  };
+}
+
+export interface ManagerDeps {
+  paths: EnginePaths;
+  runtime: Runtime;
+  images: () => ImageStoreLike;
+  volumes: VolumeManager;
+  events: EventBus;
+  network: NetworkAttacher;
+  log: Logger;
+}
+
+const cgroupParent = '/tcompose';
+
+/**
+ * Owns the containers: their records on disk, their lifecycle through tcrun, exits
+ * noticed from the monitors, restart policies, waiters and events.
+ */
+export class ContainerManager {
+  private readonly containers = new Map<string, LiveContainer>();
+  private readonly store: JsonStore<ContainerRecord>;
+  private shuttingDown = false;
+
+  constructor(private readonly deps: ManagerDeps) {
+    this.store = new JsonStore(deps.paths.containers, 'config.json');
+    deps.volumes.setUsageLookup((name) => this.volumeUsers(name));
+  }
+
+  async load(): Promise<LiveContainer[]> {
+    for (const record of await this.store.loadAll()) {
+      this.containers.set(record.Id, this.live(record));
+    }
+    return [...this.containers.values()];
+  }
+
+  private live(record: ContainerRecord): LiveContainer {
+    return { record, waiters: [], beforeStart: [], backoffMs: 0, queue: Promise.resolve() };
+  }
+
+  all(): LiveContainer[] {
+    return [...this.containers.values()];
+  }
+
+  /** Finds a container by full id, name (with or without /), or unique id prefix. */
+  find(reference: string): LiveContainer {
+    const found = this.lookup(reference);
+    if (!found) throw notFound(`No such container: ${reference}`);
+    return found;
+  }
+
+  lookup(reference: string): LiveContainer | undefined {
+    if (!reference) return undefined;
+    const exact = this.containers.get(reference);
+    if (exact) return exact;
+    const name = reference.startsWith('/') ? reference : `/${reference}`;
+    for (const live of this.containers.values()) if (live.record.Name === name) return live;
+    if (!/^[0-9a-f]+$/.test(reference)) return undefined;
+    const matches = this.all().filter((live) => live.record.Id.startsWith(reference));
+    if (matches.length > 1)
+      throw badParameter(`multiple IDs found with provided prefix: ${reference}`);
+    return matches[0];
+  }
+
+  private nameTaken(name: string): LiveContainer | undefined {
+    for (const live of this.containers.values()) if (live.record.Name === name) return live;
+    return undefined;
+  }
+
+  volumeUsers(volume: string): string[] {
+    return this.all()
+      .filter((live) =>
+        live.record.Mounts.some((point) => point.Type === 'volume' && point.Name === volume),
+      )
+      .map((live) => live.record.Id);
+  }
+
+  async save(record: ContainerRecord): Promise<void> {
+    await this.store.save(record.Id, record);
+  }
+
+  private emit(live: LiveContainer, action: string, extra: Record<string, string> = {}): void {
+    const record = live.record;
+    this.deps.events.publish('container', action, record.Id, {
+      ...record.Config.Labels,
+      image: record.ImageName,
+      name: record.Name.slice(1),
+      ...extra,
+    });
+  }
+
+  /** Runs lifecycle operations on one container one at a time. */
+  private serial<T>(live: LiveContainer, operation: () => Promise<T>): Promise<T> {
+    const next = live.queue.then(operation, operation);
+    live.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async create(
+    nameParameter: string | undefined,
+    body: unknown,
+  ): Promise<{ Id: string; Warnings: string[] }> {
+    const request = validateCreateRequest(body);
+    const name = this.checkName(nameParameter);
+    const image = await this.deps.images().get(request.config.Image as string);
+    if (!image) throw notFound(`No such image: ${request.config.Image}`);
+    const config = mergeWithImage(request.config, image.config.config ?? {});
+    const { path, args } = processArgs(config);
+    checkRestartPolicy(request.hostConfig.RestartPolicy, request.hostConfig.AutoRemove === true);
+    this.checkNetworkMode(request);
+    const logType = request.hostConfig.LogConfig?.Type;
+    if (logType && logType !== 'json-file') {
+      throw badParameter(`logging driver "${logType}" is not supported (json-file only)`);
+    }
+    if (request.hostConfig.Privileged) {
+      throw badParameter('privileged containers are not supported by this engine');
+    }
+    const id = randomBytes(32).toString('hex');
+    const record: ContainerRecord = {
+      Id: id,
+      Name: name,
+      Created: new Date().toISOString(),
+      Path: path,
+      Args: args,
+      Image: image.id,
+      ImageName: request.config.Image as string,
+      Config: config,
+      HostConfig: request.hostConfig,
+      Networks: {},
+      State: initialState(),
+      RestartCount: 0,
+      Mounts: [],
+      LogPath: join(this.store.objectDir(id), `${id}-json.log`),
+      ManuallyStopped: false,
+    };
+    const live = this.live(record);
+    this.containers.set(id, live);
+    try {
+      record.Mounts = await resolveMounts(config, request.hostConfig, this.deps.volumes);
+      await this.deps.images().createSnapshot(id, image.id, name.slice(1));
+      await this.save(record);
+    } catch (error) {
+      this.containers.delete(id);
+      await this.deps
+        .images()
+        .removeSnapshot(id)
+        .catch(() => undefined);
+      await this.store.remove(id);
+      throw error;
+    }
+    this.emit(live, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  private checkName(nameParameter: string | undefined): string {
+    if (nameParameter === undefined || nameParameter === '') {
+      return `/${randomName((candidate) => this.nameTaken(`/${candidate}`) !== undefined)}`;
+    }
+    if (!validContainerName.test(nameParameter)) {
+      throw badParameter(
+        `Invalid container name (${nameParameter}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      );
+    }
+    const name = nameParameter.startsWith('/') ? nameParameter : `/${nameParameter}`;
+    const holder = this.nameTaken(name);
+    if (holder) {
+      throw conflict(
+        `Conflict. The container name "${name}" is already in use by container "${holder.record.Id}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    return name;
+  }
+
+  private checkNetworkMode(request: CreateRequest): void {
+    const mode = request.hostConfig.NetworkMode;
+    if (mode && !builtinNetworkModes.includes(mode)) {
+      throw notFound(`network ${mode} not found`);
+    }
+  }
+
+  // ---- start ---------------------------------------------------------------------------
+
+  async start(reference: string): Promise<'started' | 'already'> {
+    const live = this.find(reference);
+    return this.serial(live, async () => {
+      if (live.record.State.Running) return 'already';
+      if (live.record.State.Status === 'removing')
+        throw conflict('container is marked for removal and cannot be started');
+      live.record.ManuallyStopped = false;
+      await this.startNow(live);
+      return 'started';
+    });
+  }
+
+  private async writeEtcFiles(record: ContainerRecord, plan: NetworkPlan) {
+    const dir = this.store.objectDir(record.Id);
+    const hostname = record.Config.Hostname || shortId(record.Id);
+    const extraHosts = (record.HostConfig.ExtraHosts ?? []).map((entry) => {
+      const at = entry.indexOf(':');
+      return `${entry.slice(at + 1)}\t${entry.slice(0, at)}`;
+    });
+    const hosts = [
+      '127.0.0.1\tlocalhost',
+      '::1\tlocalhost ip6-localhost ip6-loopback',
+      ...plan.hosts,
+      ...extraHosts,
+    ];
+    if (plan.namespace === undefined) hosts.push(`127.0.1.1\t${hostname}`);
+    const nameservers = record.HostConfig.Dns?.length ? record.HostConfig.Dns : plan.nameservers;
+    const resolv = [
+      ...nameservers.map((server) => `nameserver ${server}`),
+      ...(record.HostConfig.DnsSearch?.length
+        ? [`search ${record.HostConfig.DnsSearch.join(' ')}`]
+        : []),
+      ...(record.HostConfig.DnsOptions?.length
+        ? [`options ${record.HostConfig.DnsOptions.join(' ')}`]
+        : []),
+    ];
+    const files = {
+      hostname: join(dir, 'hostname'),
+      hosts: join(dir, 'hosts'),
+      resolvConf: join(dir, 'resolv.conf'),
+    };
+    await writeFile(files.hostname, `${hostname}\n`);
+    await writeFile(files.hosts, `${hosts.join('\n')}\n`);
+    await writeFile(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : '');
+    return files;
+  }
+
+  private async mountSources(record: ContainerRecord): Promise<Map<MountPoint, string>> {
+    const sources = new Map<MountPoint, string>();
+    for (const point of record.Mounts) {
+      if (point.Type !== 'volume' || !point.Name) continue;
+      const volume = this.deps.volumes.find(point.Name);
+      if (!volume) throw notFound(`get ${point.Name}: no such volume`);
+      sources.set(point, await this.deps.volumes.hostPath(volume));
+    }
+    return sources;
+  }
+
+  /** Mounts the rootfs, writes config.json, creates through tcrun, plugs the network, starts. */
+  private async startNow(live: LiveContainer): Promise<void> {
+    const { record } = live;
+    const { runtime, images, network, paths } = this.deps;
+    const files = runFiles(paths, record.Id);
+    await rm(files.dir, { recursive: true, force: true });
+    await mkdir(files.dir, { recursive: true });
+    let created = false;
+    try {
+      const rootfs = await images().mountSnapshot(record.Id);
+      const plan = await network.prepare(record);
+      const spec = buildSpec({
+        container: record,
+        rootfs,
+        user: await resolveUser(rootfs, record.Config.User ?? ''),
+        mountSources: await this.mountSources(record),
+        networkNamespace: plan.namespace,
+        etcFiles: await this.writeEtcFiles(record, plan),
+        cgroupsPath: `${cgroupParent}/${record.Id}`,
+        hardLimits: hardLimits(),
+      });
+      const bundle = this.store.objectDir(record.Id);
+      await mkdir(join(bundle, 'bundle'), { recursive: true });
+      await writeFileAtomic(join(bundle, 'bundle', 'config.json'), JSON.stringify(spec));
+      await runtime.create(record.Id, {
+        bundle: join(bundle, 'bundle'),
+        pidFile: files.pidFile,
+        logPath: record.LogPath,
+        exitFile: files.exitFile,
+        attachSocket: files.attachSocket,
+        monitorPidFile: files.monitorPidFile,
+        stdinOnce: record.Config.StdinOnce === true,
+      });
+      created = true;
+      const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
+      await network.attach(record, pid);
+      record.Networks = plan.networks;
+      const waiting = live.beforeStart.splice(0);
+      await Promise.all(
+        waiting.map((connect) => connect(files.attachSocket).catch(() => undefined)),
+      );
+      this.watchExit(live);
+      await runtime.start(record.Id);
+      Object.assign(record.State, {
+        Status: 'running',
+        Running: true,
+        Paused: false,
+        Restarting: false,
+        Pid: pid,
+        ExitCode: 0,
+        Error: '',
+        StartedAt: new Date().toISOString(),
+      });
+      await this.save(record);
+      this.emit(live, 'start');
+      if (record.Config.Healthcheck?.Test?.length && record.Config.Healthcheck.Test[0] !== 'NONE') {
+        live.health = new HealthMonitor(live, this.deps, () => this.save(record));
+        live.health.start();
+      }
+    } catch (error) {
+      live.exitWatch?.stop();
+      if (created) await runtime.delete(record.Id, true).catch(() => undefined);
+      await network.detach(record).catch(() => undefined);
+      await images()
+        .unmountSnapshot(record.Id)
+        .catch(() => undefined);
+      record.State.Error = error instanceof Error ? error.message : String(error);
+      record.State.ExitCode = 128;
+      await this.save(record).catch(() => undefined);
+      throw error instanceof EngineError ? error : new EngineError(500, record.State.Error);
+    }
+  }
+
+  /** Follows a running container to its exit; used at start and when recovering. */
+  watchExit(live: LiveContainer): void {
+    const files = runFiles(this.deps.paths, live.record.Id);
+    live.exitWatch?.stop();
+    live.exited = new Promise((resolve) => {
+      live.markExited = resolve;
+    });
+    live.exitWatch = new ExitWatch(files.dir, files.exitFile, files.monitorPidFile, (status) => {
+      void this.serial(live, () => this.handleExit(live, status)).catch((error) =>
+        this.deps.log.error({ err: error, id: live.record.Id }, 'exit handling failed'),
+      );
+    });
+    live.exitWatch.start();
+  }
+
+  /** Cleans up after an exit, records it, wakes waiters, and restarts or removes as asked. */
+  private async handleExit(live: LiveContainer, status: number): Promise<void> {
+    const { record } = live;
+    const { runtime, images, network } = this.deps;
+    live.health?.stop();
+    live.health = undefined;
+    await runtime.delete(record.Id, true).catch(() => undefined);
+    await network.detach(record).catch(() => undefined);
+    await images()
+      .unmountSnapshot(record.Id)
+      .catch(() => undefined);
+    for (const point of record.Mounts) {
+      if (point.Name) await this.deps.volumes.release(point.Name).catch(() => undefined);
+    }
+    const ranForMs = Date.now() - Date.parse(record.State.StartedAt);
+    Object.assign(record.State, {
+      Status: 'exited',
+      Running: false,
+      Paused: false,
+      Restarting: false,
+      Pid: 0,
+      ExitCode: status,
+      FinishedAt: new Date().toISOString(),
+    });
+    this.emit(live, 'die', { exitCode: String(status) });
+    const result: WaitResult = { StatusCode: status, Error: null };
+    live.waiters = live.waiters.filter((waiter) => {
+      if (waiter.condition === 'removed') return true;
+      waiter.resolve(result);
+      return false;
+    });
+    live.markExited?.();
+    const restart =
+      !this.shuttingDown &&
+      shouldRestart(
+        record.HostConfig.RestartPolicy,
+        status,
+        record.RestartCount,
+        record.ManuallyStopped,
+      );
+    if (record.HostConfig.AutoRemove && !restart) {
+      await this.save(record);
+      await this.removeNow(live, true);
+      return;
+    }
+    if (restart) {
+      live.backoffMs = nextBackoff(live.backoffMs, ranForMs);
+      record.State.Restarting = true;
+      record.State.Status = 'restarting';
+      live.restartTimer = setTimeout(() => {
+        live.restartTimer = undefined;
+        void this.serial(live, async () => {
+          if (!record.State.Restarting || !this.containers.has(record.Id)) return;
+          record.RestartCount++;
+          await this.startNow(live).catch((error) => {
+            record.State.Restarting = false;
+            record.State.Status = 'exited';
+            this.deps.log.warn({ err: error, id: record.Id }, 'restart failed');
+          });
+          this.emit(live, 'restart');
+        });
+      }, live.backoffMs);
+    }
+    await this.save(record);
+  }
+
+  // ---- stop, kill, restart -------------------------------------------------------------
+
+  async stop(
+    reference: string,
+    timeoutSeconds?: number,
+    signal?: string,
+  ): Promise<'stopped' | 'already'> {
+    const live = this.find(reference);
+    const record = live.record;
+    if (record.State.Restarting) {
+      this.cancelRestart(live);
+      record.ManuallyStopped = true;
+      await this.save(record);
+      return 'stopped';
+    }
+    if (!record.State.Running) return 'already';
+    record.ManuallyStopped = true;
+    await this.save(record);
+    const stopSignal = signalNumber(signal ?? record.Config.StopSignal, SIGTERM);
+    const timeout = timeoutSeconds ?? record.Config.StopTimeout ?? 10;
+    await this.signalAndWait(live, stopSignal, timeout);
+    this.emit(live, 'stop');
+    return 'stopped';
+  }
+
+  private cancelRestart(live: LiveContainer): void {
+    if (live.restartTimer) clearTimeout(live.restartTimer);
+    live.restartTimer = undefined;
+    live.record.State.Restarting = false;
+    live.record.State.Status = 'exited';
+  }
+
+  /** Sends a signal, then SIGKILL if the container is still up after the timeout (-1: wait forever). */
+  private async signalAndWait(
+    live: LiveContainer,
+    signal: number,
+    timeoutSeconds: number,
+  ): Promise<void> {
+    const { runtime } = this.deps;
+    const exited = live.exited ?? Promise.resolve();
+    if (live.record.State.Paused) await runtime.resume(live.record.Id).catch(() => undefined);
+    await runtime.kill(live.record.Id, String(signal)).catch(() => undefined);
+    if (signal === SIGKILL) {
+      await exited;
+      return;
+    }
+    const timedOut = await Promise.race([
+      exited.then(() => false),
+      ...(timeoutSeconds >= 0
+        ? [
+            new Promise<boolean>((resolve) =>
+              setTimeout(() => resolve(true), timeoutSeconds * 1000),
+            ),
+          ]
+        : []),
+    ]);
+    if (timedOut) {
+      await runtime.kill(live.record.Id, String(SIGKILL), true).catch(() => undefined);
+      await exited;
+    }
+  }
+
+  async kill(reference: string, signal?: string): Promise<void> {
+    const live = this.find(reference);
+    if (!live.record.State.Running) {
+      throw conflict(
+        `cannot kill container: ${reference}: container ${live.record.Id} is not running`,
+      );
+    }
+    const number = signalNumber(signal, SIGKILL);
+    const stopSignal = signalNumber(live.record.Config.StopSignal, SIGTERM);
+    if (number === SIGKILL || number === stopSignal) {
+      live.record.ManuallyStopped = true;
+      await this.save(live.record);
+    }
+    await this.deps.runtime.kill(live.record.Id, String(number));
+    this.emit(live, 'kill', { signal: String(number) });
+  }
+
+  async restart(reference: string, timeoutSeconds?: number, signal?: string): Promise<void> {
+    const live = this.find(reference);
+    if (live.record.State.Running) await this.stop(reference, timeoutSeconds, signal);
+    else this.cancelRestart(live);
+    await this.start(live.record.Id);
+    this.emit(live, 'restart');
+  }
+
+  async pause(reference: string): Promise<void> {
+    const live = this.find(reference);
+    if (!live.record.State.Running) throw conflict(`Container ${live.record.Id} is not running`);
+    if (live.record.State.Paused) throw conflict(`Container ${live.record.Id} is already paused`);
+    await this.deps.runtime.pause(live.record.Id);
+    Object.assign(live.record.State, { Paused: true, Status: 'paused' });
+    await this.save(live.record);
+    this.emit(live, 'pause');
+  }
+
+  async unpause(reference: string): Promise<void> {
+    const live = this.find(reference);
+    if (!live.record.State.Paused) throw conflict(`Container ${live.record.Id} is not paused`);
+    await this.deps.runtime.resume(live.record.Id);
+    Object.assign(live.record.State, { Paused: false, Status: 'running' });
+    await this.save(live.record);
+    this.emit(live, 'unpause');
+  }
+
+  // ---- remove, rename, wait ------------------------------------------------------------
+
+  async remove(reference: string, force: boolean, removeVolumes: boolean): Promise<void> {
+    const live = this.find(reference);
+    const record = live.record;
+    if (record.State.Running || record.State.Restarting) {
+      if (!force) {
+        throw conflict(
+          `cannot remove container "${record.Name}": container is ${record.State.Paused ? 'paused' : 'running'}: stop the container before removing or force remove`,
+        );
+      }
+      this.cancelRestart(live);
+      if (record.State.Running) {
+        record.ManuallyStopped = true;
+        await this.signalAndWait(live, SIGKILL, 0);
+      }
+    }
+    await this.serial(live, () => this.removeNow(live, removeVolumes));
+  }
+
+  private async removeNow(live: LiveContainer, removeVolumes: boolean): Promise<void> {
+    const { record } = live;
+    if (!this.containers.has(record.Id)) return;
+    record.State.Status = 'removing';
+    live.exitWatch?.stop();
+    await this.deps.images().removeSnapshot(record.Id);
+    this.containers.delete(record.Id);
+    await rm(runFiles(this.deps.paths, record.Id).dir, { recursive: true, force: true });
+    await this.store.remove(record.Id);
+    if (removeVolumes) {
+      for (const point of record.Mounts) {
+        const volume = point.Name ? this.deps.volumes.find(point.Name) : undefined;
+        if (volume?.anonymous && !this.deps.volumes.inUse(volume.Name)) {
+          await this.deps.volumes.remove(volume.Name).catch(() => undefined);
+        }
+      }
+    }
+    this.emit(live, 'destroy');
+    for (const waiter of live.waiters.splice(0)) {
+      waiter.resolve({ StatusCode: record.State.ExitCode, Error: null });
+    }
+  }
+
+  async rename(reference: string, newName: string): Promise<void> {
+    const live = this.find(reference);
+    if (!newName) throw badParameter('Neither old nor new names may be empty');
+    const name = this.checkName(newName);
+    const oldName = live.record.Name;
+    live.record.Name = name;
+    await this.save(live.record);
+    this.emit(live, 'rename', { oldName });
+  }
+
+  /** Resolves when the condition holds: Docker's wait, whose headers the caller sends first. */
+  wait(reference: string, condition: WaitCondition): Promise<WaitResult> {
+    const live = this.find(reference);
+    const record = live.record;
+    if (condition === 'not-running' && !record.State.Running && !record.State.Restarting) {
+      return Promise.resolve({ StatusCode: record.State.ExitCode, Error: null });
+    }
+    return new Promise((resolve) => live.waiters.push({ condition, resolve }));
+  }
+
+  /** Registers a callback to connect to the monitor before the next start. */
+  onNextStart(live: LiveContainer, connect: (attachSocket: string) => Promise<void>): () => void {
+    live.beforeStart.push(connect);
+    return () => {
+      const at = live.beforeStart.indexOf(connect);
+      if (at >= 0) live.beforeStart.splice(at, 1);
+    };
+  }
+
+  async prune(filters: Record<string, string[]>, matches: (record: ContainerRecord) => boolean) {
+    const deleted: string[] = [];
+    void filters;
+    for (const live of this.all()) {
+      const state = live.record.State;
+      if (state.Running || state.Restarting || !matches(live.record)) continue;
+      await this.remove(live.record.Id, false, false);
+      deleted.push(live.record.Id);
+    }
+    return { ContainersDeleted: deleted, SpaceReclaimed: 0 };
+  }
+
+  /** Leaves containers running (they outlive the engine) and stops timers. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const live of this.containers.values()) {
+      live.exitWatch?.stop();
+      live.health?.stop();
+      if (live.restartTimer) clearTimeout(live.restartTimer);
+    }
+  }
+
+  /** Recovery: a container found stopped while the engine was away, handled as an exit now. */
+  async recordExit(live: LiveContainer, status: number): Promise<void> {
+    await this.serial(live, () => this.handleExit(live, status));
+  }
+
+  async startForRecovery(live: LiveContainer): Promise<void> {
+    await this.serial(live, () => this.startNow(live));
+  }
+}

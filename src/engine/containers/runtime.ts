@@ -1,0 +1,133 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EngineError } from '../errors.js';
+
+/** The OCI state `tcrun state` prints. */
+export interface RuntimeState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+  pid: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+export interface MonitorOptions {
+  bundle: string;
+  pidFile: string;
+  logPath: string;
+  exitFile: string;
+  attachSocket: string;
+  monitorPidFile: string;
+  stdinOnce: boolean;
+}
+
+export interface ExecOptions {
+  args: string[];
+  env: string[];
+  cwd?: string;
+  user?: string;
+  tty: boolean;
+  pidFile?: string;
+}
+
+/** tcrun from this package's native build, unless TCOMPOSE_TCRUN names another binary. */
+export function tcrunPath(): string {
+  const override = process.env.TCOMPOSE_TCRUN;
+  if (override) return override;
+  const built = fileURLToPath(new URL('../../../native/build/tcrun', import.meta.url));
+  return existsSync(built) ? built : 'tcrun';
+}
+
+/**
+ * The engine's only door to the kernel for containers: tcrun, the OCI runtime whose
+ * per-container monitor holds stdio, writes the log and records the exit status.
+ */
+export class Runtime {
+  constructor(
+    private readonly root: string,
+    private readonly binary: string = tcrunPath(),
+  ) {}
+
+  private run(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.binary,
+        ['--root', this.root, ...args],
+        { maxBuffer: 16 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error) {
+            const detail = stderr.trim() || error.message;
+            reject(new EngineError(500, `tcrun ${args[0]}: ${detail}`));
+          } else resolve(stdout);
+        },
+      );
+    });
+  }
+
+  async create(id: string, options: MonitorOptions): Promise<void> {
+    await this.run([
+      'create',
+      '--bundle',
+      options.bundle,
+      '--pid-file',
+      options.pidFile,
+      '--log-path',
+      options.logPath,
+      '--exit-file',
+      options.exitFile,
+      '--attach-socket',
+      options.attachSocket,
+      '--monitor-pid-file',
+      options.monitorPidFile,
+      ...(options.stdinOnce ? ['--stdin-once'] : []),
+      id,
+    ]);
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      return JSON.parse(await this.run(['state', id])) as RuntimeState;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async kill(id: string, signal: string, all = false): Promise<void> {
+    await this.run(['kill', ...(all ? ['--all'] : []), id, signal]);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    await this.run(['delete', ...(force ? ['--force'] : []), id]);
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const output = await this.run(['list', '--format', 'json']);
+    return output.trim() ? (JSON.parse(output) as RuntimeState[]) : [];
+  }
+
+  /** Runs a process in the container; its stdio and exit status pass through. */
+  exec(id: string, options: ExecOptions): ChildProcess {
+    const args = ['--root', this.root, 'exec'];
+    if (options.pidFile) args.push('--pid-file', options.pidFile);
+    for (const entry of options.env) args.push('--env', entry);
+    if (options.cwd) args.push('--cwd', options.cwd);
+    if (options.user) args.push('--user', options.user);
+    if (options.tty) args.push('--tty');
+    args.push(id, '--', ...options.args);
+    return spawn(this.binary, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+}

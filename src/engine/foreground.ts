@@ -1,0 +1,26 @@
+import { startDaemon } from './daemon.js';
+import { EngineLockedError } from './lock.js';
+import { rootFromEnv, socketFromEnv } from './paths.js';
+
+/**
+ * Runs the engine until SIGTERM or SIGINT, then closes the API (containers keep running).
+ * Returns the process exit code: 1 when another engine already holds the data root.
+ */
+export async function runEngineForeground(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let daemon: Awaited<ReturnType<typeof startDaemon>>;
+  try {
+    daemon = await startDaemon({ root: rootFromEnv(env), socket: socketFromEnv(env) });
+  } catch (error) {
+    if (error instanceof EngineLockedError) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  await daemon.close();
+  return 0;
+}

@@ -1,0 +1,45 @@
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../images/blob-store.js';
+
+export { writeFileAtomic };
+
+/**
+ * One JSON document per object: `<dir>/<key>/<file>`. The object directory also holds
+ * whatever else belongs to the object (a container's log, a volume's data).
+ */
+export class JsonStore<T> {
+  constructor(
+    private readonly dir: string,
+    private readonly file: string,
+  ) {}
+
+  objectDir(key: string): string {
+    return join(this.dir, key);
+  }
+
+  async save(key: string, value: T): Promise<void> {
+    await mkdir(this.objectDir(key), { recursive: true });
+    await writeFileAtomic(
+      join(this.objectDir(key), this.file),
+      `${JSON.stringify(value, null, 1)}\n`,
+    );
+  }
+
+  async loadAll(): Promise<T[]> {
+    await mkdir(this.dir, { recursive: true });
+    const values: T[] = [];
+    for (const key of await readdir(this.dir)) {
+      try {
+        values.push(JSON.parse(await readFile(join(this.objectDir(key), this.file), 'utf8')) as T);
+      } catch {
+        // A directory without a complete document is an object whose creation never finished.
+      }
+    }
+    return values;
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.objectDir(key), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,143 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitForPing } from '../../src/engine/autostart.js';
+import { EngineClient } from '../../src/engine/client.js';
+
+export const repo = fileURLToPath(new URL('../..', import.meta.url));
+const engineMain = join(repo, 'dist/engine/main.js');
+
+/** An engine of its own for one test file: own data root, own socket. */
+export interface TestEngine {
+  root: string;
+  socket: string;
+  env: NodeJS.ProcessEnv;
+  client: EngineClient;
+  process: ChildProcess;
+  /** Starts (again) the engine process on the same root. */
+  restart(): Promise<void>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+async function launch(root: string, socket: string): Promise<ChildProcess> {
+  const log = openSync(join(root, 'engine.log'), 'a');
+  const child = spawn(process.execPath, [engineMain], {
+    env: { ...process.env, TCOMPOSE_ROOT: root, TCOMPOSE_HOST: socket, DOCKER_HOST: '' },
+    stdio: ['ignore', log, log],
+  });
+  const client = new EngineClient({ socketPath: socket });
+  if (!(await waitForPing(client, 20_000))) {
+    throw new Error(`engine did not start:\n${readFileSync(join(root, 'engine.log'), 'utf8')}`);
+  }
+  return child;
+}
+
+export async function startTestEngine(): Promise<TestEngine> {
+  const root = await mkdtemp('/tmp/tce-');
+  const socket = join(root, 'engine.sock');
+  const engine: TestEngine = {
+    root,
+    socket,
+    env: {
+      ...process.env,
+      DOCKER_HOST: `unix://${socket}`,
+      DOCKER_CONFIG: join(root, 'docker-config'),
+    },
+    client: new EngineClient({ socketPath: socket }),
+    process: await launch(root, socket),
+    async restart() {
+      engine.process = await launch(root, socket);
+      engine.client = new EngineClient({ socketPath: socket });
+    },
+    async kill(signal) {
+      const exited = new Promise((resolve) => engine.process.once('exit', resolve));
+      engine.process.kill(signal);
+      await exited;
+    },
+  };
+  return engine;
+}
+
+/** Container ids this engine ever created, from its event history. */
+async function createdIds(engine: TestEngine): Promise<string[]> {
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const response = await engine.client.stream('GET', '/events', {
+    query: {
+      since: '0',
+      until: String(until),
+      filters: { type: ['container'], event: ['create'] },
+    },
+  });
+  let text = '';
+  for await (const chunk of response) text += chunk;
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { Actor: { ID: string } }).Actor.ID);
+}
+
+export interface Leaks {
+  processes: string[];
+  mounts: string[];
+  cgroups: string[];
+}
+
+/** What of this engine's root is still on the machine: processes, mounts, cgroups. */
+export function findLeaks(root: string, ids: string[]): Leaks {
+  const processes: string[] = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (cmdline.includes(root) && Number(pid) !== process.pid)
+        processes.push(`${pid}: ${cmdline}`);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(root));
+  const cgroups: string[] = [];
+  for (const controller of readdirSync('/sys/fs/cgroup')) {
+    for (const id of ids) {
+      const path = `/sys/fs/cgroup/${controller}/tcompose/${id}`;
+      if (existsSync(path)) cgroups.push(path);
+    }
+  }
+  return { processes, mounts, cgroups };
+}
+
+/**
+ * Removes every container, stops the engine, and reports what leaked (the test asserts
+ * there is nothing); then deletes the data root.
+ */
+export async function stopTestEngine(engine: TestEngine): Promise<Leaks> {
+  const ids = await createdIds(engine).catch(() => [] as string[]);
+  const containers = await engine.client
+    .request<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1 } })
+    .catch(() => []);
+  for (const container of containers) {
+    await engine.client
+      .request('DELETE', `/containers/${container.Id}`, { query: { force: 1, v: 1 } })
+      .catch(() => undefined);
+  }
+  if (engine.process.exitCode === null) await engine.kill('SIGTERM');
+  const leaks = findLeaks(engine.root, ids);
+  if (leaks.mounts.length === 0 && leaks.processes.length === 0) {
+    await rm(engine.root, { recursive: true, force: true });
+  }
+  return leaks;
+}
+
+let busyboxArchive: string | undefined;
+
+/** The busybox:latest docker-save archive (built once per test file by scripts/busybox-image.sh). */
+export function busyboxTar(root: string): string {
+  if (busyboxArchive && existsSync(busyboxArchive)) return busyboxArchive;
+  const output = join(root, 'busybox.tar');
+  execFileSync('bash', [join(repo, 'scripts/busybox-image.sh'), output], { stdio: 'ignore' });
+  busyboxArchive = output;
+  return output;
+}
