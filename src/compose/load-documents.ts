@@ -32,7 +32,7 @@ type Mapping = Record<string, unknown>;
 
 /**
  * Reads compose files into one merged document. Per file: parse, interpolate, validate,
- * resolve relative paths, apply `extends`, apply `include` (Compose's own order); then
+ * resolve relative paths, apply `include`, apply `extends` (Compose's own order); then
  * the files are merged in order.
  */
 export function loadComposeDocuments(options: LoadDocumentsOptions): LoadedDocuments {
@@ -52,7 +52,7 @@ class DocumentLoader {
 
   constructor(private readonly options: LoadDocumentsOptions) {}
 
-  /** One compose model: its files merged in order, each with extends and include applied. */
+  /** One compose model: its files merged in order, each with include and extends applied. */
   loadModel(
     files: string[],
     projectDirectory: string,
@@ -63,12 +63,8 @@ class DocumentLoader {
     setOwnPosition(model, { file: files[0], line: 1, column: 1 });
     for (const file of files) {
       for (const parsed of this.prepare(file, environment, projectDirectory)) {
-        const extended = applyExtends(parsed.value as Mapping, {
-          file,
-          overrides: parsed.overrides,
-          loadServices: (other) => this.servicesOf(other, environment),
-        });
-        const included = applyInclude(extended, {
+        // Includes first, so that services may extend included ones (as Compose does).
+        const included = applyInclude(parsed.value as Mapping, {
           file,
           workingDir: projectDirectory,
           environment,
@@ -81,9 +77,14 @@ class DocumentLoader {
               request.chain,
             ),
         });
+        const extended = applyExtends(included, {
+          file,
+          overrides: parsed.overrides,
+          loadServices: (other) => this.servicesOf(other, environment),
+        });
         model = withPosition(
-          () => mergeComposeDocuments(model, included, parsed.overrides),
-          included,
+          () => mergeComposeDocuments(model, extended, parsed.overrides),
+          extended,
         );
       }
     }

@@ -67,9 +67,11 @@ const RULES: [pattern: string, merger: Merger][] = [
   ['services.*.env_file', appendLists],
   ['services.*.label_file', appendLists],
   ['services.*.depends_on', mergeDependsOn],
-  ['services.*.networks', mergeServiceNetworks],
+  ['services.*.networks', mergeByName],
   ['services.*.logging', mergeLogging],
-  ['services.*.ulimits.*', mergeUlimit],
+  // Compose replaces each limit whole: `nofile: {hard: 3}` drops an earlier soft limit.
+  ['services.*.ulimits.*', replace],
+  ['services.*.models', mergeByName],
   ['networks.*.labels', mergeKeyValues],
   ['networks.*.ipam.config', mergeIpamConfig],
   ['volumes.*.labels', mergeKeyValues],
@@ -98,9 +100,7 @@ function matches(pattern: string, path: FieldPath): boolean {
 /** Merges `override` into `base` (which is mutated; both are already private copies). */
 function mergeMappings(base: Mapping, override: Mapping, path: FieldPath): Mapping {
   for (const [key, value] of Object.entries(override)) {
-    // Extension fields are opaque to Compose: a later one replaces the earlier whole.
-    const merges = Object.hasOwn(base, key) && !key.startsWith('x-');
-    base[key] = merges ? mergeValues(base[key], value, [...path, key]) : value;
+    base[key] = Object.hasOwn(base, key) ? mergeValues(base[key], value, [...path, key]) : value;
     copyPosition(override, key, base, key);
   }
   return base;
@@ -188,8 +188,8 @@ function mergeDependsOn(base: unknown, override: unknown, path: FieldPath): unkn
   return mergeMappings(asMapping(base), asMapping(override), path);
 }
 
-/** A service's `networks: [front]` means `{front: null}`. */
-function mergeServiceNetworks(base: unknown, override: unknown, path: FieldPath): unknown {
+/** A service's `networks: [front]` (or `models: [llm]`) means `{front: null}`. */
+function mergeByName(base: unknown, override: unknown, path: FieldPath): unknown {
   return mergeMappings(
     namedMapping(base, () => null),
     namedMapping(override, () => null),
@@ -222,12 +222,6 @@ function mergeLogging(base: unknown, override: unknown, path: FieldPath): unknow
   const sameDriver =
     base.driver === undefined || override.driver === undefined || base.driver === override.driver;
   return sameDriver ? mergeMappings(base, override, path) : override;
-}
-
-/** `nofile: 1024` replaces; `{soft, hard}` over `{soft, hard}` merges. */
-function mergeUlimit(base: unknown, override: unknown, path: FieldPath): unknown {
-  if (isMapping(base) && isMapping(override)) return mergeMappings(base, override, path);
-  return override ?? base;
 }
 
 /** IPAM pools are identified by their subnet: the same subnet merges, a new one is added. */

@@ -13,6 +13,7 @@ const keyOfKeyValue: Identity = (entry) =>
 
 const IDENTITIES: [pattern: string, identity: Identity][] = [
   ['networks.*.labels', keyOfKeyValue],
+  ['networks.*.ipam.options', keyOfKeyValue],
   ['volumes.*.labels', keyOfKeyValue],
   ['services.*.annotations', keyOfKeyValue],
   ['services.*.build.args', keyOfKeyValue],

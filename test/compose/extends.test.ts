@@ -96,6 +96,19 @@ describe('extends in the same file', () => {
     expect(services(document).web).toEqual({ image: 'app', user: 'nobody' });
   });
 
+  it('extends a service brought in by include', () => {
+    const { dir, document } = load({
+      'compose.yaml':
+        'include: [lib/compose.yaml]\nservices:\n  web:\n    extends: base\n    image: web\n',
+      'lib/compose.yaml': 'services:\n  base:\n    build: ./ctx\n    user: app\n',
+    });
+    expect(services(document).web).toEqual({
+      build: path.join(dir, 'lib/ctx'),
+      user: 'app',
+      image: 'web',
+    });
+  });
+
   it('interpolates the extended service', () => {
     const { document } = load({
       'compose.yaml':

@@ -74,8 +74,8 @@ describe('loadComposeDocuments on a whole project', () => {
     });
     expect(loaded.files).toEqual([
       at('compose.yaml'),
-      at('common/base.yaml'),
       at('db/compose.yaml'),
+      at('common/base.yaml'),
       at('compose.override.yaml'),
     ]);
   });

@@ -187,10 +187,10 @@ describe('merge rules per field', () => {
       { extra_hosts: ['a=1.1.1.1', 'b=2.2.2.2', 'b=3.3.3.3'] },
     ],
     [
-      'ulimits merged per limit',
-      'ulimits:\n  nofile: {soft: 1, hard: 2}\n  nproc: 5',
+      'ulimits merged by name, each limit replaced whole',
+      'ulimits:\n  nofile: {soft: 1, hard: 2}\n  nproc: 5\n  core: 0',
       'ulimits:\n  nofile: {hard: 3}\n  nproc: {soft: 1, hard: 2}',
-      { ulimits: { nofile: { soft: 1, hard: 3 }, nproc: { soft: 1, hard: 2 } } },
+      { ulimits: { nofile: { hard: 3 }, nproc: { soft: 1, hard: 2 }, core: 0 } },
     ],
     [
       'networks merged by name, list and map',
@@ -262,7 +262,7 @@ describe('merge rules per field', () => {
       'logging:\n  driver: syslog',
       { logging: { driver: 'syslog' } },
     ],
-    ['x- fields replaced, not merged', 'x-a: {p: 1}', 'x-a: {q: 2}', { 'x-a': { q: 2 } }],
+    ['x- fields merged like any mapping', 'x-a: {p: 1}', 'x-a: {q: 2}', { 'x-a': { p: 1, q: 2 } }],
     [
       'nested mappings merged',
       'deploy:\n  resources:\n    limits: {cpus: "1"}',
