@@ -149,6 +149,43 @@ describe('validateSchema on valid compose files', () => {
   });
 });
 
+/** Every subschema of ours, with its JSON pointer. */
+function* subschemas(node: unknown, pointer = '#'): Generator<[string, Record<string, unknown>]> {
+  if (typeof node !== 'object' || node === null) return;
+  if (!Array.isArray(node)) yield [pointer, node as Record<string, unknown>];
+  for (const [key, child] of Object.entries(node)) yield* subschemas(child, `${pointer}/${key}`);
+}
+
+describe('the schema itself', () => {
+  const schema = JSON.parse(readFileSync(SCHEMA, 'utf8'));
+  const ANNOTATIONS = new Set(['description', 'kindText']);
+
+  it('lets x- extensions into every closed mapping except name maps', () => {
+    const closed = [...subschemas(schema)].filter(
+      ([, node]) => node.additionalProperties === false && node.keyText === undefined,
+    );
+    expect(closed.length).toBeGreaterThan(40);
+    const acceptsExtension = (node: Record<string, unknown>) =>
+      Object.keys(node.patternProperties ?? {}).some((pattern) =>
+        new RegExp(pattern, 'u').test('x-extension'),
+      );
+    const withoutExtensions = closed
+      .filter(([, node]) => !acceptsExtension(node))
+      .map(([pointer]) => pointer);
+    expect(withoutExtensions).toEqual([]);
+  });
+
+  it('keeps every anyOf alone in its node, as schema-errors.ts relies on', () => {
+    const mixed = [...subschemas(schema)]
+      .filter(([, node]) => 'anyOf' in node)
+      .filter(([, node]) =>
+        Object.keys(node).some((key) => key !== 'anyOf' && !ANNOTATIONS.has(key)),
+      )
+      .map(([pointer]) => pointer);
+    expect(mixed).toEqual([]);
+  });
+});
+
 describe('the precompiled validator', () => {
   it('is generated from the current schema (else run npm run build:schema)', () => {
     expect(readFileSync(VALIDATOR_URL, 'utf8') === validatorSource()).toBe(true);
