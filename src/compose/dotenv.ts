@@ -4,7 +4,7 @@ import { SubstitutionError, substituteVariables } from './substitute.js';
 /**
  * Parses a `.env` file the way Compose does: `KEY=value` lines (or `KEY: value`), `#`
  * comments, an optional `export ` prefix, 'single quotes' taken literally, "double quotes"
- * with \n \r \t \\ \" \$ escapes, quoted values spanning lines, inline ` #` comments after
+ * with C-like escapes (\n \t \" \\ \$ ...), quoted values spanning lines, inline ` #` comments after
  * unquoted values, and `${VAR}` substitution in unquoted and double-quoted values. A bare
  * `KEY` takes its value from `lookup`, and is left out when that has none. Substitution
  * asks `lookup` first, then the lines read so far.
@@ -109,19 +109,10 @@ class DotEnvParser {
       );
     }
     this.line += (raw.match(/\n/g) ?? []).length;
+    // Like Compose, parsing goes on right after the closing quote: a comment or another
+    // assignment may follow on the same line.
     this.pos = i + 1;
-    this.expectEndOfStatement(line);
     return quote === "'" ? raw.replaceAll("\\'", "'") : this.substitute(unescapeDouble(raw), line);
-  }
-
-  /** After a closing quote only blanks and a comment may follow on the line. */
-  private expectEndOfStatement(line: number): void {
-    const end = this.text.indexOf('\n', this.pos);
-    const rest = this.text.slice(this.pos, end < 0 ? this.text.length : end);
-    if (rest.trim() !== '' && !rest.trimStart().startsWith('#')) {
-      throw this.error(`unexpected "${rest.trim()}" after the closing quote`, line);
-    }
-    this.pos += rest.length;
   }
 
   private substitute(value: string, line: number): string {
@@ -150,20 +141,26 @@ class DotEnvParser {
   }
 }
 
-/** Double-quoted escapes; `\$` becomes `$$` so that substitution leaves a literal `$`. */
+const CONTROL_ESCAPES: Record<string, string> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '"': '"',
+  '\\': '\\',
+};
+
+/**
+ * Double-quoted escapes: the C-like ones and `\0NNN` octal; `\$` becomes `$$` so that
+ * substitution leaves a literal `$`. Any other backslash stays as written.
+ */
 function unescapeDouble(raw: string): string {
-  return raw.replace(/\\(.)/gs, (_, char: string) => {
-    switch (char) {
-      case 'n':
-        return '\n';
-      case 'r':
-        return '\r';
-      case 't':
-        return '\t';
-      case '$':
-        return '$$';
-      default:
-        return char;
-    }
+  return raw.replace(/\\(0[0-7]{0,3}|.)/gs, (match, escaped: string) => {
+    if (escaped === '$') return '$$';
+    if (escaped.startsWith('0')) return String.fromCharCode(Number.parseInt(escaped, 8));
+    return CONTROL_ESCAPES[escaped] ?? match;
   });
 }

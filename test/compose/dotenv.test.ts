@@ -22,6 +22,8 @@ describe('parseDotEnv', () => {
     ['single quotes are literal', "A='$HOME \\n ${X}'\n", { A: '$HOME \\n ${X}' }],
     ['escaped single quote', "A='it\\'s'\n", { A: "it's" }],
     ['double quote escapes', 'A="a\\nb\\tc\\\\d\\"e"\n', { A: 'a\nb\tc\\d"e' }],
+    ['other escapes', 'A="\\a\\v\\0101\\d\\x"\n', { A: '\x07\vA\\d\\x' }],
+    ['another assignment after a closing quote', 'A="x" B=2\n', { A: 'x', B: '2' }],
     ['comment after a quoted value', 'A="x y" # note\n', { A: 'x y' }],
     ['# inside quotes is kept', 'A="x # y"\n', { A: 'x # y' }],
     ['multi-line double quotes', 'A="line1\nline2"\nB=3\n', { A: 'line1\nline2', B: '3' }],
@@ -46,7 +48,6 @@ describe('parseDotEnv', () => {
     ['unterminated single quote', "A='abc", 1, 'unterminated quoted value'],
     ['bad character in a key', 'A=1\nB$C=2\n', 2, 'unexpected character "$"'],
     ['space inside a key', 'MY KEY=1\n', 1, 'unexpected space'],
-    ['text after a closing quote', 'A="x" y\n', 1, 'after the closing quote'],
     [
       'required variable',
       'A=${NOPE:?must be set}\n',
