@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import type { ProgressMode } from './progress-printer.js';
 
 /** The flags every compose command shares, as `docker compose` spells them. */
 export interface GlobalOptions {
@@ -8,6 +9,7 @@ export interface GlobalOptions {
   envFile: string[];
   projectDirectory?: string;
   host?: string;
+  progress?: ProgressMode;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -21,7 +23,12 @@ export function addGlobalOptions(program: Command): Command {
     .option('--profile <name>', 'enable a profile (repeatable)', collect, [])
     .option('--env-file <path>', 'alternate environment file (repeatable)', collect, [])
     .option('--project-directory <path>', 'alternate working directory')
-    .option('-H, --host <url>', 'engine socket to connect to (like DOCKER_HOST)');
+    .option('-H, --host <url>', 'engine socket to connect to (like DOCKER_HOST)')
+    .addOption(
+      new Option('--progress <mode>', 'how progress is shown')
+        .choices(['auto', 'tty', 'plain', 'quiet', 'json'])
+        .default('auto'),
+    );
 }
 
 /** The global options of the root program, read from any subcommand. */

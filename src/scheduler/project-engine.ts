@@ -3,6 +3,15 @@ import { ComposeLabel } from './compose-labels.js';
 import type { ContainerCreateBody } from './container-request.js';
 import type { ContainerSummary } from './convergence-plan.js';
 
+/** A container as GET /containers/json lists it, with the fields `ps` shows. */
+export interface ContainerListing extends ContainerSummary {
+  Image: string;
+  Command: string;
+  Created: number;
+  Status: string;
+  Ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
+}
+
 /** The parts of GET /containers/{id}/json that orchestration reads. */
 export interface ContainerInspect {
   Id: string;
@@ -42,7 +51,7 @@ async function unlessMissing<T>(request: Promise<T>): Promise<T | undefined> {
 export class ProjectEngine {
   constructor(readonly client: EngineClient) {}
 
-  containers(project: string): Promise<ContainerSummary[]> {
+  containers(project: string): Promise<ContainerListing[]> {
     return this.client.request('GET', '/containers/json', {
       query: { all: 1, filters: projectFilter(project) },
     });
