@@ -53,9 +53,17 @@ static int parse_user(const char *user, process_spec *p) {
   return 0;
 }
 
-static void child_process(const container_state *st, const process_spec *p, const json_value *seccomp, int pty_socket)
-    __attribute__((noreturn));
-static void child_process(const container_state *st, const process_spec *p, const json_value *seccomp, int pty_socket) {
+/* A detached process keeps nothing of the caller: its stdio is /dev/null. */
+static void detach_stdio(void) {
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  for (int fd = 0; fd < 3; fd++) dup2(null, fd);
+}
+
+static void child_process(const container_state *st, const exec_options *o, const process_spec *p,
+                          const json_value *seccomp, int pty_socket) __attribute__((noreturn));
+static void child_process(const container_state *st, const exec_options *o, const process_spec *p,
+                          const json_value *seccomp, int pty_socket) {
+  if (o->detach && pty_socket < 0) detach_stdio();
   for (size_t i = 0; i < st->cgroup.count; i++) {
     char *procs = xasprintf("%s/cgroup.procs", st->cgroup.dirs[i]);
     if (write_file(procs, "0") < 0) goto fail;
@@ -157,11 +165,15 @@ int exec_in_container(const char *root, const char *id, const exec_options *o) {
   sigfillset(&set);
   sigprocmask(SIG_BLOCK, &set, NULL);
   if (namespaces_join_process(st.pid, 1) < 0) return -1;
+  /* Closes on execve (CLOEXEC): the pid file and --detach wait until the program really runs. */
+  int exec_sync[2];
+  if (pipe2(exec_sync, O_CLOEXEC) < 0) return fail_errno("pipe");
   pid_t child = fork();
   if (child < 0) return fail_errno("fork");
   if (child == 0) {
+    close(exec_sync[0]);
     if (pair[0] >= 0) close(pair[0]);
-    child_process(&st, &p, cfg->seccomp, pair[1]);
+    child_process(&st, o, &p, cfg->seccomp, pair[1]);
   }
   int master = -1;
   if (o->tty) {
@@ -170,6 +182,10 @@ int exec_in_container(const char *root, const char *id, const exec_options *o) {
     recv_message(pair[0], &tag, 1, &master);
     close(pair[0]);
   }
+  close(exec_sync[1]);
+  char byte;
+  while (read(exec_sync[0], &byte, 1) < 0 && errno == EINTR) continue;
+  close(exec_sync[0]);
   if (o->pid_file) {
     char *text = xasprintf("%d", child);
     if (write_file_atomic(o->pid_file, text, strlen(text), 0644) < 0) return -1;
