@@ -17,6 +17,13 @@ export async function runEngineForeground(env: NodeJS.ProcessEnv = process.env):
     }
     throw error;
   }
+  // One failed request must not take down the engine and with it every client.
+  process.on('uncaughtException', (error) =>
+    daemon.engine.log.error({ err: error }, 'uncaught exception'),
+  );
+  process.on('unhandledRejection', (error) =>
+    daemon.engine.log.error({ err: error }, 'unhandled rejection'),
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

@@ -1,0 +1,120 @@
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+
+const dockerBinary = '/usr/local/bin/docker';
+let engine: TestEngine;
+
+/** Runs the real docker CLI against our engine; resolves with its output and status. */
+function docker(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return new Promise((resolve) => {
+    execFile(dockerBinary, args, { env: engine.env, timeout: 60_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
+
+async function ok(...args: string[]): Promise<string> {
+  const result = await docker(...args);
+  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
+  return result.stdout;
+}
+
+beforeAll(async () => {
+  engine = await startTestEngine();
+});
+
+afterAll(async () => {
+  const leaks = await stopTestEngine(engine);
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+});
+
+describe('the real docker CLI against the engine', () => {
+  it('negotiates the version and shows info', async () => {
+    const version = await ok(
+      'version',
+      '--format',
+      '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}',
+    );
+    expect(version.trim()).toBe('1.47 1.41');
+    expect(await ok('info', '--format', '{{.Driver}} {{.CgroupDriver}}')).toContain(
+      'overlay2 cgroupfs',
+    );
+  });
+
+  it('loads the busybox archive and lists it', async () => {
+    expect(await ok('load', '-i', busyboxTar(engine.root))).toContain(
+      'Loaded image: busybox:latest',
+    );
+    expect(await ok('images', '--format', '{{.Repository}}:{{.Tag}}')).toContain('busybox:latest');
+  });
+
+  it('runs a container in the foreground and removes it', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    expect(await ok('run', '--rm', 'busybox', 'echo', 'hi')).toBe('hi\n');
+    expect((await ok('ps', '-a', '-q')).trim()).toBe('');
+    const failing = await docker('run', '--rm', 'busybox', 'sh', '-c', 'echo oops >&2; exit 3');
+    expect(failing).toMatchObject({ code: 3, stderr: 'oops\n' });
+    const events = await ok(
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'type=container',
+      '--format',
+      '{{.Action}}',
+    );
+    const actions = events.trim().split('\n');
+    for (const action of ['create', 'start', 'die', 'destroy']) expect(actions).toContain(action);
+  });
+
+  it('runs a detached container: ps, logs, exec, inspect, stop, rm', async () => {
+    const id = (
+      await ok(
+        'run',
+        '-d',
+        '--name',
+        'w',
+        'busybox',
+        'sh',
+        '-c',
+        'echo out-line; echo err-line >&2; exec sleep 1000',
+      )
+    ).trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(await ok('ps', '--format', '{{.Names}} {{.Status}}')).toMatch(/^w Up/m);
+    let logs = await docker('logs', 'w');
+    for (let attempt = 0; attempt < 20 && !logs.stdout.includes('out-line'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      logs = await docker('logs', 'w');
+    }
+    expect(logs).toMatchObject({ stdout: 'out-line\n', stderr: 'err-line\n', code: 0 });
+    expect((await ok('exec', 'w', 'hostname')).trim()).toBe(id.slice(0, 12));
+    expect((await docker('exec', 'w', 'sh', '-c', 'exit 7')).code).toBe(7);
+    const state = JSON.parse(await ok('inspect', '--format', '{{json .State}}', 'w'));
+    expect(state).toMatchObject({ Status: 'running', Running: true });
+    expect((await docker('rm', 'w')).stderr).toMatch(/container is running/);
+    await ok('stop', '-t', '1', 'w');
+    expect(
+      (await ok('inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'w')).trim(),
+    ).toBe('exited 137');
+    await ok('rm', 'w');
+    expect((await docker('inspect', 'w')).code).toBe(1);
+  });
+
+  it('manages volumes whose data outlives containers', async () => {
+    expect((await ok('volume', 'create', 'vol')).trim()).toBe('vol');
+    expect(await ok('volume', 'ls', '--format', '{{.Name}}')).toContain('vol');
+    const volume = JSON.parse(await ok('volume', 'inspect', 'vol'))[0];
+    expect(volume).toMatchObject({ Name: 'vol', Driver: 'local' });
+    await ok('run', '--rm', '-v', 'vol:/data', 'busybox', 'sh', '-c', 'echo kept > /data/file');
+    expect(await ok('run', '--rm', '-v', 'vol:/data:ro', 'busybox', 'cat', '/data/file')).toBe(
+      'kept\n',
+    );
+    await ok('volume', 'rm', 'vol');
+    expect((await ok('volume', 'ls', '-q')).trim()).toBe('');
+  });
+});
