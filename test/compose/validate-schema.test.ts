@@ -66,6 +66,7 @@ const INVALID: Record<string, string> = {
   'environment-number.yaml':
     'environment-number.yaml:4:18: services.web.environment: must be a mapping or a list',
   'restart-as-list.yaml': 'restart-as-list.yaml:4:5: services.web.restart: must be a string',
+  'version-number.yaml': 'version-number.yaml:1:10: version: must be a string (quote it: "3.8")',
   'services-not-mapping.yaml': 'services-not-mapping.yaml:1:1: services: must be a mapping',
   'command-mapping.yaml':
     'command-mapping.yaml:4:5: services.web.command: must be a string or a list',
