@@ -85,6 +85,7 @@ function convertDocument(
   }
   const converter = new NodeConverter(document, positionAt);
   const contents = document.contents;
+  converter.checkExpandedSize(contents);
   const converted = contents === null ? null : converter.convert(contents, []);
   const value = converted === null || converted === DROPPED ? {} : converted;
   const start = positionAt(contents?.range?.[0] ?? 0);
@@ -107,7 +108,7 @@ class NodeConverter {
   private readonly expanding = new Set<Node>();
   /** Resolving an alias searches the whole document, so each alias is resolved once. */
   private readonly aliasTargets = new Map<Node, Node | undefined>();
-  private convertedNodes = 0;
+  private readonly expandedSizes = new Map<unknown, number>();
 
   constructor(
     private readonly document: Document.Parsed,
@@ -116,11 +117,6 @@ class NodeConverter {
 
   convert(node: unknown, path: FieldPath): unknown {
     if (node === null || node === undefined) return null;
-    if (++this.convertedNodes > MAX_EXPANDED_NODES) {
-      throw new ComposeError('the document expands to too many nodes through aliases', {
-        position: this.positionOfNode(node),
-      });
-    }
     if (isAlias(node)) return this.convertAlias(node, path);
     const tag = (node as { tag?: string }).tag;
     if (tag === '!reset') {
@@ -134,11 +130,52 @@ class NodeConverter {
     throw new ComposeError('unsupported YAML node', { position: this.positionOfNode(node) });
   }
 
-  private convertAlias(node: Node & { source: string }, path: FieldPath): unknown {
+  /**
+   * Refuses a document whose aliases would expand it beyond any real compose file (an
+   * alias bomb) before expanding anything, by counting nodes with each anchor counted once.
+   */
+  checkExpandedSize(root: unknown): void {
+    if (this.expandedSize(root, new Set()) > MAX_EXPANDED_NODES) {
+      throw new ComposeError('the document expands to too many nodes through aliases', {
+        position: this.positionOfNode(root),
+      });
+    }
+  }
+
+  private expandedSize(node: unknown, visiting: Set<unknown>): number {
+    if (node === null || typeof node !== 'object') return 1;
+    const known = this.expandedSizes.get(node);
+    if (known !== undefined) return known;
+    // An alias inside its own anchor is reported while converting; count it once here.
+    if (visiting.has(node)) return 1;
+    visiting.add(node);
+    let size = 1;
+    if (isAlias(node)) size = this.expandedSize(this.aliasTarget(node), visiting);
+    else if (isMap(node)) {
+      for (const pair of node.items as Pair[]) {
+        size += this.expandedSize(pair.key, visiting) + this.expandedSize(pair.value, visiting);
+        if (size > MAX_EXPANDED_NODES) break;
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) {
+        size += this.expandedSize(item, visiting);
+        if (size > MAX_EXPANDED_NODES) break;
+      }
+    }
+    visiting.delete(node);
+    this.expandedSizes.set(node, size);
+    return size;
+  }
+
+  private aliasTarget(node: Node): Node | undefined {
     if (!this.aliasTargets.has(node)) {
       this.aliasTargets.set(node, isAlias(node) ? node.resolve(this.document) : undefined);
     }
-    const target = this.aliasTargets.get(node);
+    return this.aliasTargets.get(node);
+  }
+
+  private convertAlias(node: Node & { source: string }, path: FieldPath): unknown {
+    const target = this.aliasTarget(node);
     if (!target) {
       throw new ComposeError(`unknown alias *${node.source}`, {
         position: this.positionOfNode(node),
