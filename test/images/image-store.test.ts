@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
@@ -432,6 +432,51 @@ describe('import and save', () => {
   });
 });
 
+const podmanAvailable = spawnSync('podman', ['--version']).status === 0;
+
+describe.skipIf(!podmanAvailable)('interoperability', () => {
+  it('writes archives podman load accepts, with the same image ID and tags', async () => {
+    await store.load(createReadStream(busyboxArchive));
+    await store.tag('busybox', '127.0.0.1:5000/team/bb:v2');
+    const id = (await store.get('busybox'))?.id as string;
+    const saved = join(root, 'saved.tar');
+    await store.save(['busybox', '127.0.0.1:5000/team/bb:v2'], createWriteStream(saved));
+    const podman = ['--root', join(root, 'podman/root'), '--runroot', join(root, 'podman/run')];
+    const options = {
+      encoding: 'utf8' as const,
+      stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    };
+    try {
+      execFileSync(
+        'podman',
+        [...podman, '--storage-driver', 'vfs', 'load', '-q', '-i', saved],
+        options,
+      );
+      const images = execFileSync(
+        'podman',
+        [
+          ...podman,
+          '--storage-driver',
+          'vfs',
+          'images',
+          '--no-trunc',
+          '--format',
+          '{{.ID}} {{.Repository}}:{{.Tag}}',
+        ],
+        options,
+      );
+      expect(images.trim().split('\n').sort()).toEqual([
+        `${id} 127.0.0.1:5000/team/bb:v2`,
+        `${id} localhost/busybox:latest`,
+      ]);
+    } finally {
+      spawnSync('podman', [...podman, '--storage-driver', 'vfs', 'system', 'reset', '-f'], {
+        stdio: 'ignore',
+      });
+    }
+  });
+});
+
 describe('crash safety', () => {
   it('keeps the old state when a load fails midway, with nothing left staged', async () => {
     await store.load(createReadStream(busyboxArchive));
@@ -465,7 +510,6 @@ describe('crash safety', () => {
       import { createReadStream } from 'node:fs';
       const store = await ImageStore.open(process.argv[1]);
       await store.load(createReadStream(process.argv[2]));`;
-    const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [
       '--input-type=module',
       '-e',

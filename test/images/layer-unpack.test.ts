@@ -64,8 +64,16 @@ describe('layer extraction', () => {
       { name: 'dev/loop9', type: 'block-device', devmajor: 7, devminor: 9, mode: 0o660 },
       { name: 'data/tagged', content: 'x', pax: { 'SCHILY.xattr.user.origin': 'test suite' } },
       { name: 'data/forged', content: 'x', pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y' } },
+      {
+        name: 'data/binary',
+        content: 'x',
+        pax: {
+          'LIBARCHIVE.xattr.user.raw%20bytes': Buffer.from([0, 1, 254, 255]).toString('base64'),
+          'SCHILY.xattr.user.mangled': 'not \uFFFD utf-8',
+        },
+      },
     ]);
-    expect(size).toBe('key=value\n'.length + 1 + 'binary'.length + 2);
+    expect(size).toBe('key=value\n'.length + 1 + 'binary'.length + 3);
 
     const conf = await stat(join(layer, 'etc/app.conf'));
     expect([conf.mode & 0o7777, conf.uid, conf.gid, conf.mtime.getTime()]).toEqual([
@@ -100,6 +108,15 @@ describe('layer extraction', () => {
     expect((await lstat(join(layer, 'dev/loop9'))).isBlockDevice()).toBe(true);
     expect(xattr(join(layer, 'data/tagged'), 'user.origin')).toBe('test suite');
     expect(() => xattr(join(layer, 'data/forged'), 'trusted.overlay.opaque')).toThrow();
+    const raw = execFileSync('getfattr', [
+      '--absolute-names',
+      '-e',
+      'hex',
+      '-d',
+      join(layer, 'data/binary'),
+    ]);
+    expect(raw.toString()).toContain('user.raw bytes=0x0001feff');
+    expect(raw.toString()).not.toContain('mangled');
   });
 
   it('turns whiteouts into 0/0 character devices and opaque markers into the overlay xattr', async () => {

@@ -13,11 +13,11 @@ export function runCommand(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
-      stdio: ['pipe', 'ignore', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'],
     });
     let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (text: string) => {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
       stderr += text;
     });
     child.on('error', (error) =>
@@ -27,7 +27,11 @@ export function runCommand(
       if (code === 0) resolve();
       else reject(new EngineError(500, `${command} failed: ${stderr.trim() || `exit ${code}`}`));
     });
-    child.stdin.end(options.input ?? '');
+    if (child.stdin) {
+      // A tool that exits early fails on its own; a broken pipe adds nothing.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.input);
+    }
   });
 }
 

@@ -188,9 +188,13 @@ export class ImageStore {
     await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
   }
 
-  /** Writes the new index (after flushing everything it names) and makes it current. */
-  private async commitIndex(next: IndexData): Promise<void> {
+  /** Flushes the filesystem (syncfs) so that new layers and snapshots are on disk before the index names them. */
+  private async flushData(): Promise<void> {
     await runCommand('sync', ['-f', this.root]);
+  }
+
+  /** Writes the new index atomically and makes it current. */
+  private async commitIndex(next: IndexData): Promise<void> {
     await writeIndex(this.indexPath, next);
     this.index = next;
   }
@@ -240,6 +244,7 @@ export class ImageStore {
         for (const tag of image.tags) next.tags[tag] = image.id;
       }
       for (const id of Object.keys(next.images)) await this.cacheConfig(id);
+      await this.flushData();
       await this.commitIndex(next);
     } catch (error) {
       for (const directory of adopted) {
@@ -527,6 +532,7 @@ export class ImageStore {
       });
       const next = structuredClone(this.index);
       next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
+      await this.flushData();
       await this.commitIndex(next);
     });
   }

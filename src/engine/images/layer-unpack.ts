@@ -74,13 +74,25 @@ function paxInteger(pax: Record<string, string> | null | undefined, key: string)
   return text === undefined ? undefined : Number(text);
 }
 
-/** The entry's xattrs from PAX `SCHILY.xattr.*` records, minus overlay's own. */
-function entryXattrs(pax: Record<string, string> | null | undefined): [string, string][] {
-  if (!pax) return [];
-  return Object.entries(pax)
-    .filter(([key]) => key.startsWith('SCHILY.xattr.'))
-    .map(([key, value]): [string, string] => [key.slice('SCHILY.xattr.'.length), value])
-    .filter(([name]) => name !== '' && !name.startsWith(OVERLAY_XATTR_PREFIX));
+/**
+ * The entry's xattrs from PAX records: `SCHILY.xattr.<name>` (GNU tar, Docker) and
+ * `LIBARCHIVE.xattr.<url-encoded name>` (base64 value), minus overlay's own, which
+ * a layer must not forge. The tar parser decodes PAX values as UTF-8, so a binary
+ * SCHILY value that did not survive that is dropped rather than written mangled.
+ */
+function entryXattrs(pax: Record<string, string> | null | undefined): [string, Buffer][] {
+  const xattrs: [string, Buffer][] = [];
+  for (const [key, value] of Object.entries(pax ?? {})) {
+    if (key.startsWith('SCHILY.xattr.') && !value.includes('\uFFFD')) {
+      xattrs.push([key.slice('SCHILY.xattr.'.length), Buffer.from(value, 'utf8')]);
+    } else if (key.startsWith('LIBARCHIVE.xattr.')) {
+      xattrs.push([
+        decodeURIComponent(key.slice('LIBARCHIVE.xattr.'.length)),
+        Buffer.from(value, 'base64'),
+      ]);
+    }
+  }
+  return xattrs.filter(([name]) => name !== '' && !name.startsWith(OVERLAY_XATTR_PREFIX));
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -100,7 +112,7 @@ class LayerWriter {
   private readonly directoryTimes = new Map<string, Date>();
   private readonly pending = new Map<string, PendingNode>();
   private readonly opaque = new Set<string>();
-  private xattrs: { path: string; name: string; value: string }[] = [];
+  private xattrs: { path: string; name: string; value: Buffer }[] = [];
   size = 0;
 
   constructor(private readonly root: string) {}
@@ -317,7 +329,7 @@ class LayerWriter {
       }
     }
     for (const { path, name, value } of this.xattrs) {
-      const encoded = `0s${Buffer.from(value, 'utf8').toString('base64')}`;
+      const encoded = `0s${value.toString('base64')}`;
       lines.push(`setfattr -h -n ${shellQuote(name)} -v ${encoded} -- ${shellQuote(`./${path}`)}`);
     }
     if (lines.length > 0) {
