@@ -3,12 +3,11 @@ import type { FieldPath } from './errors.js';
 /**
  * Fields whose schema type is not a string: after interpolation a string found there is
  * converted (as Compose does), so `read_only: ${RO:-false}` validates as a boolean.
- * Byte sizes and durations stay strings; normalization parses them.
+ * Byte sizes, durations and file modes stay strings; normalization parses them.
  */
 type Cast = 'integer' | 'number' | 'boolean';
 
 const SERVICE_CASTS: [string, Cast][] = [
-  ['configs.*.mode', 'integer'],
   ['cpu_count', 'integer'],
   ['cpu_percent', 'number'],
   ['cpu_period', 'integer'],
@@ -18,6 +17,8 @@ const SERVICE_CASTS: [string, Cast][] = [
   ['cpus', 'number'],
   ['cpu_shares', 'integer'],
   ['init', 'boolean'],
+  ['depends_on.*.required', 'boolean'],
+  ['depends_on.*.restart', 'boolean'],
   ['deploy.replicas', 'integer'],
   ['deploy.update_config.parallelism', 'integer'],
   ['deploy.update_config.max_failure_ratio', 'number'],
@@ -34,7 +35,6 @@ const SERVICE_CASTS: [string, Cast][] = [
   ['privileged', 'boolean'],
   ['read_only', 'boolean'],
   ['scale', 'integer'],
-  ['secrets.*.mode', 'integer'],
   ['stdin_open', 'boolean'],
   ['tty', 'boolean'],
   ['ulimits.*', 'integer'],
@@ -48,6 +48,7 @@ const TOP_LEVEL_CASTS: [string, Cast][] = [
   ['networks.*.external', 'boolean'],
   ['networks.*.internal', 'boolean'],
   ['networks.*.attachable', 'boolean'],
+  ['networks.*.enable_ipv4', 'boolean'],
   ['networks.*.enable_ipv6', 'boolean'],
   ['volumes.*.external', 'boolean'],
   ['secrets.*.external', 'boolean'],

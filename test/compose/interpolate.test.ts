@@ -111,6 +111,8 @@ describe('interpolation of a document', () => {
     ['healthcheck.retries', '$PORT', 8080],
     ['ports.0.target', '${UNSET:-80}', 80],
     ['ulimits.nofile', '1024', 1024],
+    ['depends_on.db.required', '${UNSET:-false}', false],
+    ['secrets.0.mode', '0440', '0440'],
     ['image', '${UNSET:-3}', '3'],
     ['mem_limit', '512m', '512m'],
   ])('casts services.*.%s = %s to %o', (field, value, expected) => {
