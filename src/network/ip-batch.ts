@@ -14,23 +14,6 @@ export async function ipBatch(lines: string[], netns?: string): Promise<void> {
   await runWithInput(command, args, `${lines.join('\n')}\n`);
 }
 
-/**
- * Deletes host links in one process, every line tried (`-force`); links already gone (their
- * namespace was destroyed first) are not an error.
- */
-export async function deleteLinks(lines: string[]): Promise<void> {
-  if (lines.length === 0) return;
-  await runWithInput('ip', ['-force', '-batch', '-'], `${lines.join('\n')}\n`).catch(
-    (error: Error) => {
-      const detail = error.message.split('failed: ')[1] ?? error.message;
-      const real = detail
-        .split('\n')
-        .filter((line) => !/Cannot find device|Command failed|^\s*$/.test(line));
-      if (real.length > 0) throw error;
-    },
-  );
-}
-
 /** Runs a command feeding it `input`; a non-zero exit becomes an EngineError with its stderr. */
 export function runWithInput(command: string, args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {

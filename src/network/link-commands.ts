@@ -1,3 +1,5 @@
+import { macForAddress } from './ipam.js';
+
 /**
  * The `ip -batch` lines of each link operation, pure: bridges on the host, veth pairs from
  * the bridge into a namespace, addresses and routes inside it. ip_forward and NAT are never
@@ -24,9 +26,14 @@ export interface AttachmentSpec {
   defaultGateway?: string;
 }
 
+/**
+ * The bridge gets a fixed MAC (the gateway's, 02:42:<address>): left to itself a bridge
+ * takes the lowest MAC of its ports, so a container leaving would change the gateway's MAC
+ * under every other container's ARP cache and cut them off until it expires.
+ */
 export function createBridgeLines(spec: BridgeSpec): string[] {
   return [
-    `link add ${spec.bridge} mtu ${spec.mtu} type bridge`,
+    `link add ${spec.bridge} address ${macForAddress(spec.gateway)} mtu ${spec.mtu} type bridge`,
     `addr add ${spec.gateway}/${spec.prefix} dev ${spec.bridge}`,
     `link set ${spec.bridge} up`,
   ];
@@ -42,6 +49,24 @@ export function hostAttachLines(netns: string, specs: AttachmentSpec[]): string[
     `link add ${spec.hostIfname} mtu ${spec.mtu} type veth peer name ${spec.ifname} address ${spec.mac} mtu ${spec.mtu} netns ${netns}`,
     `link set ${spec.hostIfname} master ${spec.bridge} up`,
   ]);
+}
+
+/**
+ * A new namespace builds its own links, in the `ip -batch` that creates it: each veth is
+ * made inside with its host end sent to the host namespace (`hostNetns`, a path such as
+ * /proc/<engine pid>/ns/net), then addressed and routed as containerAttachLines does.
+ */
+export function sandboxAttachLines(hostNetns: string, specs: AttachmentSpec[]): string[] {
+  const links = specs.map(
+    (spec) =>
+      `link add ${spec.ifname} address ${spec.mac} mtu ${spec.mtu} type veth peer name ${spec.hostIfname} mtu ${spec.mtu} netns ${hostNetns}`,
+  );
+  return [...links, ...containerAttachLines(specs)];
+}
+
+/** Host side of a new namespace's veths: onto their bridges, up. */
+export function hostEnslaveLines(specs: AttachmentSpec[]): string[] {
+  return specs.map((spec) => `link set ${spec.hostIfname} master ${spec.bridge} up`);
 }
 
 /** Container side: address, link up, and the default route where one is due. */

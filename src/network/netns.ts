@@ -6,13 +6,14 @@ import { runWithInput } from './ip-batch.js';
  * A container's network namespace, kept alive by a bind mount on a file in a run directory
  * we own (not /var/run/netns, so `ip netns list` stays clean). tcrun joins it by path.
  * Creating it costs one process: `unshare --net=<file>` binds the new namespace on the file
- * and runs `ip link set lo up` inside it.
+ * and runs `ip -batch` inside it: loopback up, then `lines` (the links of its networks).
  */
-export async function createNetns(path: string): Promise<void> {
+export async function createNetns(path: string, lines: string[] = []): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   await writeFile(path, '', { flag: 'wx' });
   try {
-    await runWithInput('unshare', [`--net=${path}`, 'ip', 'link', 'set', 'lo', 'up']);
+    const input = `${['link set lo up', ...lines].join('\n')}\n`;
+    await runWithInput('unshare', [`--net=${path}`, 'ip', '-batch', '-'], input);
   } catch (error) {
     await destroyNetns(path);
     throw error;

@@ -145,6 +145,41 @@ describe('bridge networks', () => {
     expect(() => manager.inspect(net.name)).toThrow(/not found/);
   });
 
+  it('keeps namespaces out of ip netns and builds a bare one with loopback only', async () => {
+    const bare = await sandbox('bare');
+    expect((await inNetns(bare, ['ip', '-o', 'link'])).stdout).toMatch(/^1: lo: <LOOPBACK,UP/);
+    const listed = await inNetns(bare, ['ip', 'netns', 'list']);
+    expect(listed.stdout).not.toContain(root.dir);
+  });
+
+  it('creates a namespace already attached, and rolls back an attachment that fails', async () => {
+    const net = await network('created');
+    const path = join(root.runDir, 'f');
+    sandboxes.push(path);
+    const [endpoint] = await manager.createSandbox(path, path, [
+      { network: net.id, dns: { name: 'f' } },
+    ]);
+    links.push(endpoint.hostIfname);
+    const route = await inNetns(path, ['ip', 'route', 'show', 'default']);
+    expect(route.stdout).toContain(`default via ${net.ipam.gateway} dev eth0`);
+    const ping = await inNetns(path, ['busybox', 'ping', '-c', '1', '-W', '2', net.ipam.gateway]);
+    expect(ping.code, ping.stdout).toBe(0);
+
+    const g = await sandbox('g');
+    await expect(
+      manager.connect(g, g, [
+        { network: net.id, ipv4Address: endpoint.address, dns: { name: 'g' } },
+      ]),
+    ).rejects.toThrow(`Address already in use: ${endpoint.address}`);
+    await expect(
+      manager.connect(g, '/nonexistent/netns', [{ network: net.id, dns: { name: 'g' } }]),
+    ).rejects.toThrow();
+    expect(Object.keys(manager.inspect(net.id).endpoints)).toEqual([path]);
+    expect(
+      (await linkNames()).filter((name) => name.startsWith('tv') && !links.includes(name)),
+    ).toEqual([]);
+  });
+
   it('refuses a duplicate name, a taken subnet and an unknown driver', async () => {
     const net = await network('dupe');
     await expect(manager.create({ name: net.name })).rejects.toThrow(/already exists/);

@@ -4,7 +4,7 @@ import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeContainerFiles } from '../../src/network/container-files.js';
 import { queryTcp } from '../../src/network/dns-forwarder.js';
-import { createNetns, destroyNetns } from '../../src/network/netns.js';
+import { destroyNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
 import type { EndpointNames, NetworkRecord } from '../../src/network/network-store.js';
 import { startFakeUpstream } from './fake-upstream.js';
@@ -29,9 +29,8 @@ const addresses = new Map<string, string>();
 
 async function container(id: string, network: NetworkRecord, names: EndpointNames) {
   const path = join(root.runDir, id);
-  await createNetns(path);
   sandboxes.push(path);
-  const [endpoint] = await manager.connect(path, path, [{ network: network.id, dns: names }]);
+  const [endpoint] = await manager.createSandbox(path, path, [{ network: network.id, dns: names }]);
   links.push(endpoint.hostIfname);
   addresses.set(id, endpoint.address);
   return path;
@@ -79,8 +78,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const path of sandboxes) await manager.release(path);
+  // As the engine stops containers: namespace first, then the endpoints.
   for (const path of sandboxes) await destroyNetns(path);
+  for (const path of sandboxes) await manager.release(path);
   await manager.remove(front.id);
   await manager.remove(back.id);
   await manager.close();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { failedLines } from '../../src/network/host-link-queue.js';
 import {
   containerAttachLines,
   createBridgeLines,
@@ -30,7 +31,7 @@ describe('ip batch lines', () => {
     expect(
       createBridgeLines({ bridge: 'tc-0123456789', gateway: '172.20.0.1', prefix: 16, mtu: 1400 }),
     ).toEqual([
-      'link add tc-0123456789 mtu 1400 type bridge',
+      'link add tc-0123456789 address 02:42:ac:14:00:01 mtu 1400 type bridge',
       'addr add 172.20.0.1/16 dev tc-0123456789',
       'link set tc-0123456789 up',
     ]);
@@ -55,6 +56,17 @@ describe('ip batch lines', () => {
       'route replace default via 172.20.0.1 dev eth0',
       'addr add 10.1.0.2/16 dev eth1',
       'link set eth1 up',
+    ]);
+  });
+});
+
+describe('host batch errors', () => {
+  it('sends each failure back to the line that caused it', () => {
+    const stderr =
+      'ip -force -batch - failed: Cannot find device "tvA"\nCommand failed -:2\nRTNETLINK answers: File exists\nCommand failed -:5\n';
+    expect([...failedLines(stderr)]).toEqual([
+      [2, 'Cannot find device "tvA"'],
+      [5, 'RTNETLINK answers: File exists'],
     ]);
   });
 });

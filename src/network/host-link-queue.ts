@@ -1,0 +1,77 @@
+import { EngineError } from '../engine/errors.js';
+import { runWithInput } from './ip-batch.js';
+
+interface Request {
+  lines: string[];
+  ignoreMissing: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Host-side link changes of concurrent operations share `ip` processes: what is submitted
+ * while a batch runs goes into the next one, so 50 containers starting together cost a few
+ * host `ip` processes, not 50. Each batch runs with `-force` (one failing line does not stop
+ * the others) and ip's "Command failed -:N" markers send each error back to the request
+ * that owns line N.
+ */
+export class HostLinkQueue {
+  private pending: Request[] = [];
+  private running = false;
+
+  /** Applies `lines` on the host; with ignoreMissing, a device already gone is not an error. */
+  submit(lines: string[], options: { ignoreMissing?: boolean } = {}): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({ lines, ignoreMissing: options.ignoreMissing ?? false, resolve, reject });
+      if (!this.running) setImmediate(() => void this.flush());
+      this.running = true;
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const owners = batch.flatMap((request) => request.lines.map(() => request));
+    const input = `${batch.flatMap((request) => request.lines).join('\n')}\n`;
+    let failures = new Map<number, string>();
+    try {
+      await runWithInput('ip', ['-force', '-batch', '-'], input);
+    } catch (error) {
+      failures = failedLines((error as Error).message);
+      if (failures.size === 0) failures.set(1, (error as Error).message);
+    }
+    const errors = new Map<Request, string[]>();
+    for (const [line, message] of failures) {
+      const owner = owners[line - 1] ?? batch[0];
+      if (owner.ignoreMissing && /Cannot find device/.test(message)) continue;
+      errors.set(owner, [...(errors.get(owner) ?? []), message]);
+    }
+    for (const request of batch) {
+      const messages = errors.get(request);
+      if (messages) request.reject(new EngineError(500, `ip: ${messages.join('; ')}`));
+      else request.resolve();
+    }
+    if (this.pending.length > 0) setImmediate(() => void this.flush());
+    else this.running = false;
+  }
+}
+
+/** Line number → error text, from ip's stderr in -batch mode. */
+export function failedLines(stderr: string): Map<number, string> {
+  const failures = new Map<number, string>();
+  let message: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const marker = /Command failed -:(\d+)/.exec(line);
+    if (marker) {
+      failures.set(Number(marker[1]), message.join(' ').trim() || 'failed');
+      message = [];
+    } else if (line.trim()) {
+      message.push(line.replace(/^.*failed: /, '').trim());
+    }
+  }
+  return failures;
+}
+
+/** The engine's one queue for host-side link changes. */
+export const hostLinks = new HostLinkQueue();
