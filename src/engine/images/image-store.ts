@@ -419,44 +419,48 @@ export class ImageStore {
         }
         references.forEach(untag);
       }
-      records.push(...(await this.deleteImages(next, [image.id])));
+      records.push(...(await this.deleteImages(next, [image.id])).records);
       return records;
     });
   }
 
   /** Drops images from `next`, commits it, then removes layers nobody uses any more. */
-  private async deleteImages(next: IndexData, ids: string[]): Promise<DeleteResponseItem[]> {
+  private async deleteImages(
+    next: IndexData,
+    ids: string[],
+  ): Promise<{ records: DeleteResponseItem[]; reclaimed: number }> {
     for (const id of ids) {
       delete next.images[id];
-      for (const [tag, target] of Object.entries(next.tags))
+      for (const [tag, target] of Object.entries(next.tags)) {
         if (target === id) delete next.tags[tag];
+      }
     }
     for (const diffId of unusedLayers(next)) delete next.layers[diffId];
     const before = this.index;
     await this.commitIndex(next);
     const dropped = await this.dropUnused(before);
-    return [
-      ...ids.map((id) => ({ Deleted: id })),
-      ...dropped.map((layer) => ({ Deleted: layer.diffId })),
-    ];
+    return {
+      records: [
+        ...ids.map((id) => ({ Deleted: id })),
+        ...dropped.map((layer) => ({ Deleted: layer.diffId })),
+      ],
+      reclaimed: dropped.reduce((sum, layer) => sum + layer.size, 0),
+    };
   }
 
+  /** Removes dangling images (untagged), or with `all` every image no snapshot uses. */
   prune(options: { all?: boolean } = {}): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     return this.exclusive(async () => {
       const used = new Set(Object.values(this.index.snapshots).map((snapshot) => snapshot.imageId));
-      const candidates = Object.values(this.index.images).filter(
-        (image) =>
-          !used.has(image.id) && (options.all || this.referencesOf(this.index, image).length === 0),
-      );
-      if (candidates.length === 0) return { deleted: [], spaceReclaimed: 0 };
-      const next = structuredClone(this.index);
-      for (const image of candidates) next.images[image.id] = { ...image, repoDigests: [] };
-      const before = this.index;
-      const ids = candidates.map((image) => image.id);
-      await this.deleteImages(next, ids);
-      const reclaimed = Object.keys(before.layers)
-        .filter((diffId) => this.index.layers[diffId] === undefined)
-        .reduce((sum, diffId) => sum + (before.layers[diffId]?.size ?? 0), 0);
+      const ids = Object.values(this.index.images)
+        .filter(
+          (image) =>
+            !used.has(image.id) &&
+            (options.all || this.referencesOf(this.index, image).length === 0),
+        )
+        .map((image) => image.id);
+      if (ids.length === 0) return { deleted: [], spaceReclaimed: 0 };
+      const { reclaimed } = await this.deleteImages(structuredClone(this.index), ids);
       return { deleted: ids, spaceReclaimed: reclaimed };
     });
   }
