@@ -33,16 +33,18 @@ export const DEFAULT_OVERRIDE_FILE_NAMES = [
 
 /**
  * The compose files to load, as absolute paths: the `-f` files, else COMPOSE_FILE, else
- * the first default-named file found in the working directory or the nearest ancestor,
- * with the first override file beside it.
+ * the first default-named file found in the project directory (when given) or the
+ * working directory, or else their nearest ancestor, with the first override beside it.
  */
 export function findComposeFiles(options: FindFilesOptions): FoundFiles {
-  const files = explicitFiles(options) ?? searchDefaultFiles(options.workingDir);
-  for (const file of files) requireFile(file);
-  const projectDirectory = options.projectDirectory
+  const requestedDirectory = options.projectDirectory
     ? path.resolve(options.workingDir, options.projectDirectory)
-    : path.dirname(files[0]);
-  return { files, projectDirectory };
+    : undefined;
+  // Compose searches from --project-directory when one is given.
+  const files =
+    explicitFiles(options) ?? searchDefaultFiles(requestedDirectory ?? options.workingDir);
+  for (const file of files) requireFile(file);
+  return { files, projectDirectory: requestedDirectory ?? path.dirname(files[0]) };
 }
 
 function explicitFiles(options: FindFilesOptions): string[] | undefined {

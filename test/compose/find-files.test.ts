@@ -78,12 +78,39 @@ describe('findComposeFiles default search', () => {
     ).toThrow('no configuration file provided: not found');
   });
 
-  it('uses --project-directory when given', () => {
-    const dir = tree({ 'compose.yaml': '', 'elsewhere/.keep': '' });
+  it('searches from --project-directory when given', () => {
+    const dir = tree({ 'compose.yaml': '', 'elsewhere/compose.yml': '', 'cwd/.keep': '' });
     expect(
-      findComposeFiles({ files: [], workingDir: dir, projectDirectory: 'elsewhere', env: {} })
-        .projectDirectory,
-    ).toBe(path.join(dir, 'elsewhere'));
+      findComposeFiles({
+        files: [],
+        workingDir: path.join(dir, 'cwd'),
+        projectDirectory: '../elsewhere',
+        env: {},
+      }),
+    ).toEqual({
+      files: [path.join(dir, 'elsewhere/compose.yml')],
+      projectDirectory: path.join(dir, 'elsewhere'),
+    });
+  });
+
+  it('keeps --project-directory even when the file is found above it', () => {
+    const dir = tree({ 'compose.yaml': '', 'sub/.keep': '' });
+    expect(
+      findComposeFiles({ files: [], workingDir: dir, projectDirectory: 'sub', env: {} }),
+    ).toEqual({
+      files: [path.join(dir, 'compose.yaml')],
+      projectDirectory: path.join(dir, 'sub'),
+    });
+  });
+
+  it('takes --project-directory with -f files', () => {
+    const dir = tree({ 'a.yaml': '', 'p/.keep': '' });
+    expect(
+      findComposeFiles({ files: ['a.yaml'], workingDir: dir, projectDirectory: 'p', env: {} }),
+    ).toEqual({
+      files: [path.join(dir, 'a.yaml')],
+      projectDirectory: path.join(dir, 'p'),
+    });
   });
 });
 
