@@ -48,7 +48,8 @@ export function loadComposeDocuments(options: LoadDocumentsOptions): LoadedDocum
 
 class DocumentLoader {
   readonly filesRead: string[] = [];
-  private readonly serviceSources = new Map<string, ServiceSource>();
+  /** Extended files already read, per environment (an included project has its own). */
+  private readonly serviceSources = new WeakMap<object, Map<string, ServiceSource>>();
 
   constructor(private readonly options: LoadDocumentsOptions) {}
 
@@ -112,7 +113,12 @@ class DocumentLoader {
 
   /** Services of a file named by `extends.file`, its paths resolved from its own directory. */
   private servicesOf(file: string, environment: Record<string, string>): ServiceSource {
-    const cached = this.serviceSources.get(file);
+    let sources = this.serviceSources.get(environment);
+    if (!sources) {
+      sources = new Map();
+      this.serviceSources.set(environment, sources);
+    }
+    const cached = sources.get(file);
     if (cached) return cached;
     let services: Mapping = {};
     const overrides: FieldPath[] = [];
@@ -120,11 +126,12 @@ class DocumentLoader {
       services = mergeComposeDocuments(
         { services },
         { services: (parsed.value as Mapping).services ?? {} },
+        parsed.overrides,
       ).services as Mapping;
       overrides.push(...parsed.overrides);
     }
     const source = { file, services, overrides };
-    this.serviceSources.set(file, source);
+    sources.set(file, source);
     return source;
   }
 

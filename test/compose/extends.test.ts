@@ -154,6 +154,18 @@ describe('extends from another file', () => {
     expect(Object.keys(services(document))).toEqual(['web']);
   });
 
+  it('reads the same extended file with the environment of each project using it', () => {
+    const { document } = load({
+      'compose.yaml':
+        'include: [sub/compose.yaml]\nservices:\n  top:\n    extends: {file: base.yaml, service: b}\n',
+      'base.yaml': 'services:\n  b:\n    image: base:${SUB:-none}\n',
+      'sub/compose.yaml': 'services:\n  inner:\n    extends: {file: ../base.yaml, service: b}\n',
+      'sub/.env': 'SUB=from-sub\n',
+    });
+    expect(services(document).inner).toEqual({ image: 'base:from-sub' });
+    expect(services(document).top).toEqual({ image: 'base:none' });
+  });
+
   it('extends a service of the other file that extends its own sibling', () => {
     const { document } = load({
       'compose.yaml': 'services:\n  web:\n    extends: {file: base.yaml, service: child}\n',
