@@ -9,7 +9,6 @@ import standalone from 'ajv/dist/standalone/index.js';
  */
 
 export const SCHEMA_URL = new URL('../../schema/compose-spec.json', import.meta.url);
-export const VALIDATOR_URL = new URL('../../schema/compose-spec.validate.cjs', import.meta.url);
 
 /** Our own annotations in the schema, which only word error messages. */
 const MESSAGE_ANNOTATIONS = ['patternText', 'keyText', 'kindText'];

@@ -1,13 +1,15 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
-import { VALIDATOR_URL } from './schema-compiler.js';
 import { schemaErrorToComposeError } from './schema-errors.js';
 import type { SourceLocator } from './source-map.js';
 
+/** The schema compiled ahead of time by schema-compiler.ts (`npm run build:schema`). */
+export const VALIDATOR_URL = new URL('../../schema/compose-spec.validate.cjs', import.meta.url);
+
 let validator: ValidateFunction | undefined;
 
-/** The precompiled validator (see schema-compiler.ts), loaded on first use. */
+/** Loaded on first use; it is plain generated code, so loading it is cheap. */
 function composeValidator(): ValidateFunction {
   validator ??= createRequire(import.meta.url)(fileURLToPath(VALIDATOR_URL)) as ValidateFunction;
   return validator;

@@ -2,9 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ComposeError, formatComposeError } from '../../src/compose/errors.js';
 import { parseComposeYaml } from '../../src/compose/parse.js';
-import { VALIDATOR_URL, validatorSource } from '../../src/compose/schema-compiler.js';
+import { validatorSource } from '../../src/compose/schema-compiler.js';
 import type { SourceLocator } from '../../src/compose/source-map.js';
-import { validateSchema } from '../../src/compose/validate-schema.js';
+import { VALIDATOR_URL, validateSchema } from '../../src/compose/validate-schema.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const SCHEMA = new URL('../../schema/compose-spec.json', import.meta.url);
