@@ -211,7 +211,7 @@ class NodeConverter {
     }
     const mapping: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(merged)) {
-      if (key in explicit) continue;
+      if (Object.hasOwn(explicit, key)) continue;
       mapping[key] = value;
       copyPosition(merged, key, mapping, key);
     }
@@ -234,7 +234,7 @@ class NodeConverter {
         });
       }
       for (const [key, child] of Object.entries(value)) {
-        if (key in target) continue;
+        if (Object.hasOwn(target, key)) continue;
         target[key] = child;
         copyPosition(value, key, target, key);
       }
@@ -254,9 +254,19 @@ class NodeConverter {
   }
 
   private keyOf(pair: Pair): string {
-    const key = pair.key;
+    const key = this.keyText(pair.key);
+    // A plain object cannot hold this key as data; no compose field or name needs it.
+    if (key === '__proto__') {
+      throw new ComposeError('the mapping key __proto__ is not supported', {
+        position: this.positionOfNode(pair.key),
+      });
+    }
+    return key;
+  }
+
+  private keyText(key: unknown): string {
     if (isAlias(key)) {
-      const target = key.resolve(this.document);
+      const target = this.aliasTarget(key);
       if (isScalar(target)) return String(scalarValue(target));
     }
     if (key === null || key === undefined) return 'null';

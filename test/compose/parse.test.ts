@@ -64,6 +64,12 @@ describe('parseComposeYaml values', () => {
     ],
     ['merge key with an inline mapping', 'a:\n  <<: {x: 1, y: 2}\n  y: 3\n', { a: { x: 1, y: 3 } }],
     ['quoted << is an ordinary key', 'a:\n  "<<": 1\n', { a: { '<<': 1 } }],
+    [
+      'keys named like Object members',
+      'a:\n  <<: {toString: 1}\n  constructor: 2\n',
+      { a: { toString: 1, constructor: 2 } },
+    ],
+    ['an alias as a key', 'x: &k name\n*k : value\n', { x: 'name', name: 'value' }],
   ])('%s', (_, text, expected) => {
     expect(parseComposeYaml(text, 'compose.yaml').value).toEqual(expected);
   });
@@ -170,6 +176,13 @@ describe('parseComposeYaml errors', () => {
     ['unknown alias', 'a: *missing\n', 1, 'unknown alias *missing'],
     ['top level is a list', '- a\n- b\n', 1, 'top level of a compose file must be a mapping'],
     ['top level is a scalar', 'hello\n', 1, 'top level of a compose file must be a mapping'],
+    [
+      '__proto__ key',
+      'services:\n  web:\n    __proto__: {image: x}\n',
+      3,
+      'mapping key __proto__ is not supported',
+    ],
+    ['complex key', '? [a, b]\n: c\n', 1, 'mapping keys must be plain values'],
     ['merge key on a scalar', 'x: &x 1\na:\n  <<: *x\n', 3, 'merge key << takes a mapping'],
   ])('%s', (_, text, line, message) => {
     const error = parseError(text);
