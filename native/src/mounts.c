@@ -343,7 +343,7 @@ int rootfs_populate_dev(const config *cfg) {
     umask(saved);
     static const char *links[][2] = {{"/proc/self/fd", "/dev/fd"},     {"/proc/self/fd/0", "/dev/stdin"},
                                      {"/proc/self/fd/1", "/dev/stdout"}, {"/proc/self/fd/2", "/dev/stderr"},
-                                     {"pts/ptmx", "/dev/ptmx"}};
+                                     {"pts/ptmx", "/dev/ptmx"}, {"/proc/kcore", "/dev/core"}};
     for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
       if (!strcmp(links[i][1], "/dev/ptmx")) unlink("/dev/ptmx");
       if (symlink(links[i][0], links[i][1]) < 0 && errno != EEXIST) return fail_errno("create link %s", links[i][1]);

@@ -8,7 +8,7 @@ const sandbox = new Sandbox();
 afterAll(() => sandbox.cleanup());
 
 /** Decodes Docker's multiplexed stream: [stream][0 0 0][uint32 BE length][payload]. */
-export function demultiplex(data: Buffer): { stream: number; text: string }[] {
+function demultiplex(data: Buffer): { stream: number; text: string }[] {
   const frames: { stream: number; text: string }[] = [];
   let offset = 0;
   while (offset + 8 <= data.length) {

@@ -182,7 +182,7 @@ describe('filesystem', () => {
   it('pivots into a read-only root with the configured mounts, devices and links', () => {
     const result = sandbox.run('mounts', {
       args: sh(
-        'cat /proc/self/mountinfo; echo ===; for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done; for l in fd stdin stdout stderr ptmx; do readlink /dev/$l; done',
+        'cat /proc/self/mountinfo; echo ===; for d in null zero full random urandom tty; do [ -c /dev/$d ] && echo $d; done; for l in fd stdin stdout stderr ptmx core; do readlink /dev/$l; done',
       ),
     });
     expect(result.stderr).toBe('');
@@ -229,6 +229,7 @@ describe('filesystem', () => {
       '/proc/self/fd/1',
       '/proc/self/fd/2',
       'pts/ptmx',
+      '/proc/kcore',
       '',
     ]);
   });
