@@ -1,12 +1,25 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config.js';
+import { registerDown } from './commands/down.js';
 import { registerEngine } from './commands/engine.js';
+import { registerLogs } from './commands/logs.js';
+import { registerPs } from './commands/ps.js';
+import { registerUp } from './commands/up.js';
 import { registerVersion, tcomposeVersion } from './commands/version.js';
 import { addGlobalOptions } from './global-options.js';
 import { renderError } from './render-error.js';
 
 /** Each command lives in its own file under commands/ and registers itself here. */
-const commandRegistrations: ((program: Command) => void)[] = [registerVersion, registerEngine];
+const commandRegistrations: ((program: Command) => void)[] = [
+  registerVersion,
+  registerConfig,
+  registerUp,
+  registerDown,
+  registerPs,
+  registerLogs,
+  registerEngine,
+];
 
 export function buildProgram(): Command {
   const program = new Command('tcompose')

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { CYCLE_HINT, describeCycle, findDependencyCycle } from './dependency-cycle.js';
 import type { FieldPath } from './errors.js';
 import { errorAt, type SourceLookup } from './located-error.js';
 import type { Project, ServiceConfig } from './model.js';
@@ -25,6 +26,18 @@ export function checkProject(project: Project, lookup: SourceLookup): void {
     for (const check of checks) check(service, project, lookup);
   }
   checkExternalResources(project, lookup);
+  checkDependencyCycles(project, lookup);
+}
+
+function checkDependencyCycles(project: Project, lookup: SourceLookup): void {
+  const cycle = findDependencyCycle(project);
+  if (!cycle) return;
+  throw errorAt(
+    lookup,
+    cycle[0].path,
+    `dependency cycle between services: ${describeCycle(cycle)}`,
+    CYCLE_HINT,
+  );
 }
 
 type ServiceCheck = (service: ServiceConfig, project: Project, lookup: SourceLookup) => void;

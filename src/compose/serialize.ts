@@ -1,5 +1,5 @@
-import { stringify } from 'yaml';
 import type { Project } from './model.js';
+import { emitYaml } from './yaml-emit.js';
 
 /**
  * The Project as `docker compose config` prints it: `name` first, then services,
@@ -26,6 +26,8 @@ const octal = (value: unknown): unknown =>
   typeof value === 'number' ? `0${value.toString(8)}` : value;
 
 const BYTES: Shape = { format: bytes };
+
+const ULIMITS: Shape = { each: { order: ['soft', 'hard'] } };
 
 const FILE_REFERENCE: Shape = {
   order: ['source', 'target', 'uid', 'gid', 'mode'],
@@ -85,7 +87,7 @@ const BUILD: Shape = {
     'platforms',
     'privileged',
   ],
-  fields: { shm_size: BYTES, secrets: { each: FILE_REFERENCE } },
+  fields: { shm_size: BYTES, secrets: { each: FILE_REFERENCE }, ulimits: ULIMITS },
 };
 
 const RESOURCE: Shape = {
@@ -258,6 +260,7 @@ const SERVICE: Shape = {
       },
     },
     ports: { each: PORT },
+    ulimits: ULIMITS,
     volumes: { each: VOLUME_MOUNT },
   },
 };
@@ -357,10 +360,5 @@ export type ConfigFormat = 'yaml' | 'json';
 export function serializeProject(project: Project, format: ConfigFormat): string {
   const document = projectToConfigObject(project);
   if (format === 'json') return `${JSON.stringify(document, null, 2)}\n`;
-  return stringify(document, {
-    indent: 2,
-    indentSeq: true,
-    lineWidth: 0,
-    aliasDuplicateObjects: false,
-  });
+  return emitYaml(document);
 }

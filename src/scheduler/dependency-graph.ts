@@ -1,4 +1,5 @@
 import { Graph } from '@dagrejs/graphlib';
+import { CYCLE_HINT, describeCycle, findDependencyCycle } from '../compose/dependency-cycle.js';
 import { ComposeError } from '../compose/errors.js';
 import type { DependencyCondition, Project } from '../compose/model.js';
 import { serviceReferences } from '../compose/service-references.js';
@@ -35,40 +36,13 @@ export function buildDependencyGraph(project: Project): Graph<unknown, string, D
       });
     }
   }
-  const cycle = findCycle(graph);
+  const cycle = findDependencyCycle(project);
   if (cycle) {
-    throw new ComposeError(`dependency cycle between services: ${cycle.join(' -> ')}`, {
-      hint: 'break it by removing one of these dependencies',
+    throw new ComposeError(`dependency cycle between services: ${describeCycle(cycle)}`, {
+      hint: CYCLE_HINT,
     });
   }
   return graph;
-}
-
-/** The first cycle a depth-first walk meets, as a closed path (a -> b -> a). */
-function findCycle(graph: Graph<unknown, string, DependencyEdge>): string[] | undefined {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (node: string): string[] | undefined => {
-    state.set(node, 'visiting');
-    stack.push(node);
-    for (const next of (graph.successors(node) ?? []).sort()) {
-      if (state.get(next) === 'visiting') return [...stack.slice(stack.indexOf(next)), next];
-      if (state.get(next) === undefined) {
-        const found = visit(next);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(node, 'done');
-    return undefined;
-  };
-  for (const node of graph.nodes().sort()) {
-    if (state.get(node) === undefined) {
-      const found = visit(node);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 /**

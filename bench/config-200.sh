@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `tcompose config` on a generated 200-service compose file, with hyperfine. The
+# reference in the same run is `tcompose version` (the CLI's bare startup), so the
+# figure that matters is what loading and printing the project adds; docker-compose
+# 1.29 (a peer, when installed) runs the same file for comparison.
+# Target: median under 300 ms.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+node_modules/.bin/vite-node bench/generate-compose.ts "$work/compose.yaml" 200
+
+tcompose="node $PWD/dist/cli/main.js"
+commands=(
+  "$tcompose version"
+  "$tcompose -f $work/compose.yaml config"
+)
+if command -v docker-compose >/dev/null; then
+  commands+=("docker-compose -f $work/compose.yaml config")
+fi
+
+hyperfine --warmup 2 --runs "${RUNS:-20}" --export-json "$work/result.json" "${commands[@]}"
+node -e '
+  const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const ms = (r) => (r.median * 1000).toFixed(0);
+  const [reference, config, peer] = results;
+  console.log(`median: tcompose config (200 services) ${ms(config)} ms; tcompose version ${ms(reference)} ms (${(config.median / reference.median).toFixed(2)}x)`);
+  if (peer) console.log(`median: docker-compose config ${ms(peer)} ms (tcompose is ${(peer.median / config.median).toFixed(2)}x faster)`);
+' "$work/result.json"
