@@ -69,7 +69,7 @@ describe('layer extraction', () => {
         content: 'x',
         pax: {
           'LIBARCHIVE.xattr.user.raw%20bytes': Buffer.from([0, 1, 254, 255]).toString('base64'),
-          'SCHILY.xattr.user.mangled': 'not \uFFFD utf-8',
+          'SCHILY.xattr.user.mangled': 'not \uFFFD utf-8', // U+FFFD itself, as UTF-8 bytes
         },
       },
     ]);
@@ -116,7 +116,34 @@ describe('layer extraction', () => {
       join(layer, 'data/binary'),
     ]);
     expect(raw.toString()).toContain('user.raw bytes=0x0001feff');
-    expect(raw.toString()).not.toContain('mangled');
+    expect(raw.toString()).toContain('user.mangled=0x6e6f7420efbfbd207574662d38');
+  });
+
+  it('keeps binary xattr values GNU tar writes, across long names and directories', async () => {
+    const source = join(base, 'source');
+    const long = `${'deep/'.repeat(30)}file`;
+    await mkdir(join(source, long, '..'), { recursive: true });
+    for (const file of ['a', long, 'z']) await writeFile(join(source, file), file);
+    execFileSync('setfattr', ['-n', 'user.bin', '-v', '0x00ff80fe0a', join(source, 'a')]);
+    execFileSync('setfattr', ['-n', 'user.bin', '-v', '0xc3', join(source, long)]);
+    execFileSync('setfattr', ['-n', 'user.text', '-v', 'plain', join(source, 'z')]);
+    const tar = execFileSync('tar', [
+      '--xattrs',
+      '--xattrs-include=user.*',
+      '-C',
+      source,
+      '-cf',
+      '-',
+      '.',
+    ]);
+    await unpackLayer(chunksOf(tar, 777), layer, 'gnu');
+    const hex = (file: string) =>
+      execFileSync('getfattr', ['--absolute-names', '-e', 'hex', '-d', join(layer, file)], {
+        encoding: 'utf8',
+      });
+    expect(hex('a')).toContain('user.bin=0x00ff80fe0a');
+    expect(hex(long)).toContain('user.bin=0xc3');
+    expect(hex('z')).toContain('user.text=0x706c61696e');
   });
 
   it('turns whiteouts into 0/0 character devices and opaque markers into the overlay xattr', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
 import { badParameter, EngineError } from '../errors.js';
 import { runCommand, shellQuote } from './command.js';
+import { PaxRecorder } from './pax-records.js';
 import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, whiteoutMarker } from './whiteouts.js';
 
 /**
@@ -77,19 +78,26 @@ function paxInteger(pax: Record<string, string> | null | undefined, key: string)
 /**
  * The entry's xattrs from PAX records: `SCHILY.xattr.<name>` (GNU tar, Docker) and
  * `LIBARCHIVE.xattr.<url-encoded name>` (base64 value), minus overlay's own, which
- * a layer must not forge. The tar parser decodes PAX values as UTF-8, so a binary
- * SCHILY value that did not survive that is dropped rather than written mangled.
+ * a layer must not forge. The parser decodes PAX values as UTF-8, so a SCHILY value
+ * is taken from the raw records when they decode to the same text (binary values
+ * such as security.capability survive); one that cannot be recovered is dropped
+ * rather than written mangled.
  */
-function entryXattrs(pax: Record<string, string> | null | undefined): [string, Buffer][] {
+function entryXattrs(
+  pax: Record<string, string> | null | undefined,
+  raw: Map<string, Buffer> | undefined,
+): [string, Buffer][] {
   const xattrs: [string, Buffer][] = [];
   for (const [key, value] of Object.entries(pax ?? {})) {
-    if (key.startsWith('SCHILY.xattr.') && !value.includes('\uFFFD')) {
-      xattrs.push([key.slice('SCHILY.xattr.'.length), Buffer.from(value, 'utf8')]);
+    if (key.startsWith('SCHILY.xattr.')) {
+      const bytes = raw?.get(key);
+      const exact = bytes !== undefined && bytes.toString('utf8') === value ? bytes : undefined;
+      const text = value.includes('\uFFFD') ? undefined : Buffer.from(value, 'utf8');
+      const chosen = exact ?? text;
+      if (chosen) xattrs.push([key.slice('SCHILY.xattr.'.length), chosen]);
     } else if (key.startsWith('LIBARCHIVE.xattr.')) {
-      xattrs.push([
-        decodeURIComponent(key.slice('LIBARCHIVE.xattr.'.length)),
-        Buffer.from(value, 'base64'),
-      ]);
+      const name = decodeURIComponent(key.slice('LIBARCHIVE.xattr.'.length));
+      xattrs.push([name, Buffer.from(value, 'base64')]);
     }
   }
   return xattrs.filter(([name]) => name !== '' && !name.startsWith(OVERLAY_XATTR_PREFIX));
@@ -169,7 +177,11 @@ class LayerWriter {
     if (!isSymlink) await chmod(absolute, metadata.mode);
   }
 
-  async add(header: TarHeader, body: AsyncIterable<Uint8Array>): Promise<void> {
+  async add(
+    header: TarHeader,
+    body: AsyncIterable<Uint8Array>,
+    rawPax?: Map<string, Buffer>,
+  ): Promise<void> {
     const name = header.name;
     const path = entryPath(name);
     const size = checkedInteger(header.size, 'size', name, Number.MAX_SAFE_INTEGER);
@@ -194,7 +206,7 @@ class LayerWriter {
     await this.ensureParents(path, name);
     switch (header.type) {
       case 'directory':
-        return this.addDirectory(path, metadata, header);
+        return this.addDirectory(path, metadata, header, rawPax);
       case 'file':
       case 'contiguous-file':
         await this.clear(path, false);
@@ -227,7 +239,7 @@ class LayerWriter {
       default:
         throw new LayerError(`entry "${name}" has an unsupported type "${header.type}"`);
     }
-    for (const [xattr, value] of entryXattrs(header.pax))
+    for (const [xattr, value] of entryXattrs(header.pax, rawPax))
       this.xattrs.push({ path, name: xattr, value });
   }
 
@@ -250,7 +262,12 @@ class LayerWriter {
     });
   }
 
-  private async addDirectory(path: string, metadata: Metadata, header: TarHeader) {
+  private async addDirectory(
+    path: string,
+    metadata: Metadata,
+    header: TarHeader,
+    rawPax?: Map<string, Buffer>,
+  ) {
     await this.clear(path, true);
     if ((await lstatOrUndefined(this.absolute(path))) === undefined) {
       await mkdir(this.absolute(path), 0o700);
@@ -258,7 +275,7 @@ class LayerWriter {
     this.directories.add(path);
     await this.applyOwnerAndMode(path, metadata, false);
     this.directoryTimes.set(path, metadata.mtime);
-    for (const [xattr, value] of entryXattrs(header.pax))
+    for (const [xattr, value] of entryXattrs(header.pax, rawPax))
       this.xattrs.push({ path, name: xattr, value });
   }
 
@@ -361,6 +378,13 @@ export interface TarHeader {
   pax?: Record<string, string> | null;
 }
 
+async function* recordingPax(tar: AsyncIterable<Uint8Array>, recorder: PaxRecorder) {
+  for await (const chunk of tar) {
+    recorder.observe(chunk);
+    yield chunk;
+  }
+}
+
 /** Waits until a writable wants more data or is gone, leaving no listener behind. */
 function drainedOrClosed(writable: ReturnType<typeof tarExtract>): Promise<void> {
   return new Promise((resolve) => {
@@ -411,13 +435,21 @@ export async function unpackLayer(
     parserError ??= error;
   });
   try {
-    const feeding = feedParser(tar, parser).catch((error: unknown) => {
+    const recorder = new PaxRecorder();
+    const feeding = feedParser(recordingPax(tar, recorder), parser).catch((error: unknown) => {
       parser.destroy(error as Error);
       throw error;
     });
     try {
+      let index = 0;
       for await (const entry of parser) {
-        await writer.add(entry.header as TarHeader, entry as unknown as AsyncIterable<Uint8Array>);
+        const rawPax = recorder.records.get(index);
+        recorder.records.delete(index++);
+        await writer.add(
+          entry.header as TarHeader,
+          entry as unknown as AsyncIterable<Uint8Array>,
+          rawPax,
+        );
         entry.resume();
       }
     } catch (error) {
