@@ -1,4 +1,4 @@
-import type { FieldPath } from './errors.js';
+import { fieldRules } from './field-rules.js';
 
 /**
  * Fields whose schema type is not a string: after interpolation a string found there is
@@ -55,24 +55,11 @@ const TOP_LEVEL_CASTS: [string, Cast][] = [
   ['configs.*.external', 'boolean'],
 ];
 
-const CASTS: { pattern: string[]; cast: Cast }[] = [
-  ...SERVICE_CASTS.map(([pattern, cast]) => ({
-    pattern: ['services', '*', ...pattern.split('.')],
-    cast,
-  })),
-  ...TOP_LEVEL_CASTS.map(([pattern, cast]) => ({ pattern: pattern.split('.'), cast })),
-];
-
-export function castFor(path: FieldPath): Cast | undefined {
-  return CASTS.find(({ pattern }) => matches(pattern, path))?.cast;
-}
-
-function matches(pattern: string[], path: FieldPath): boolean {
-  return (
-    pattern.length === path.length &&
-    pattern.every((part, i) => part === '*' || part === String(path[i]))
-  );
-}
+/** The type a string found at `path` is converted to, if any. */
+export const castFor = fieldRules<Cast>([
+  ...SERVICE_CASTS.map(([pattern, cast]) => [`services.*.${pattern}`, cast] as const),
+  ...TOP_LEVEL_CASTS,
+]);
 
 /** The converted value, or an error message when the string does not fit the type. */
 export function castString(text: string, cast: Cast): { value: unknown } | { error: string } {

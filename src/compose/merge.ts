@@ -1,4 +1,5 @@
 import { ComposeError, type FieldPath, formatFieldPath } from './errors.js';
+import { fieldRules } from './field-rules.js';
 import { clonePositioned, copyPosition, emptyLike, isMapping } from './source-map.js';
 import { enforceUniqueness } from './unique-entries.js';
 
@@ -45,7 +46,7 @@ export function removePaths(document: Mapping, paths: readonly FieldPath[]): Map
 
 const replace: Merger = (base, override) => (override === undefined ? base : override);
 
-const RULES: [pattern: string, merger: Merger][] = [
+const ruleFor = fieldRules<Merger>([
   ['services.*.command', replace],
   ['services.*.entrypoint', replace],
   ['services.*.healthcheck.test', replace],
@@ -75,11 +76,11 @@ const RULES: [pattern: string, merger: Merger][] = [
   ['networks.*.labels', mergeKeyValues],
   ['networks.*.ipam.config', mergeIpamConfig],
   ['volumes.*.labels', mergeKeyValues],
-];
+]);
 
 function mergeValues(base: unknown, override: unknown, path: FieldPath): unknown {
-  const rule = RULES.find(([pattern]) => matches(pattern, path));
-  if (rule) return rule[1](base, override, path);
+  const rule = ruleFor(path);
+  if (rule) return rule(base, override, path);
   if (override === null || override === undefined) return base;
   if (isMapping(base)) return mergeMappings(base, expectMapping(override, path), path);
   if (Array.isArray(base)) {
@@ -87,14 +88,6 @@ function mergeValues(base: unknown, override: unknown, path: FieldPath): unknown
     return concatenate(base, override);
   }
   return override;
-}
-
-function matches(pattern: string, path: FieldPath): boolean {
-  const parts = pattern.split('.');
-  return (
-    parts.length === path.length &&
-    parts.every((part, i) => part === '*' || part === String(path[i]))
-  );
 }
 
 /** Merges `override` into `base` (which is mutated; both are already private copies). */

@@ -1,4 +1,5 @@
 import type { FieldPath } from './errors.js';
+import { fieldRules } from './field-rules.js';
 import { copyPosition, emptyLike, isContainer, isMapping } from './source-map.js';
 
 /**
@@ -11,7 +12,7 @@ type Identity = (entry: unknown) => string;
 const keyOfKeyValue: Identity = (entry) =>
   typeof entry === 'string' ? entry.split('=')[0] : JSON.stringify(entry);
 
-const IDENTITIES: [pattern: string, identity: Identity][] = [
+const identityFor = fieldRules<Identity>([
   ['networks.*.labels', keyOfKeyValue],
   ['networks.*.ipam.options', keyOfKeyValue],
   ['volumes.*.labels', keyOfKeyValue],
@@ -43,7 +44,7 @@ const IDENTITIES: [pattern: string, identity: Identity][] = [
   ['services.*.sysctls', keyOfKeyValue],
   ['services.*.tmpfs', keyOfKeyValue],
   ['services.*.volumes', containerPath],
-];
+]);
 
 /** Applies the unicity rules to every sequence of the document that has them, in place. */
 export function enforceUniqueness(document: Record<string, unknown>): Record<string, unknown> {
@@ -62,17 +63,6 @@ function visit(node: unknown, path: FieldPath): void {
     if (identity && Array.isArray(child)) container[key] = withoutDuplicates(child, identity);
     else visit(child, childPath);
   }
-}
-
-function identityFor(path: FieldPath): Identity | undefined {
-  const found = IDENTITIES.find(([pattern]) => {
-    const parts = pattern.split('.');
-    return (
-      parts.length === path.length &&
-      parts.every((part, i) => part === '*' || part === String(path[i]))
-    );
-  });
-  return found?.[1];
 }
 
 function withoutDuplicates(entries: unknown[], identity: Identity): unknown[] {
