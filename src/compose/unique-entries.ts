@@ -1,6 +1,6 @@
 import type { FieldPath } from './errors.js';
 import { fieldRules } from './field-rules.js';
-import { copyPosition, emptyLike, isContainer, isMapping } from './source-map.js';
+import { copyPosition, isContainer, isMapping } from './source-map.js';
 
 /**
  * Sequences whose entries have an identity: after a merge, a later entry with the same
@@ -66,7 +66,7 @@ function visit(node: unknown, path: FieldPath): void {
 }
 
 function withoutDuplicates(entries: unknown[], identity: Identity): unknown[] {
-  const unique = emptyLike(entries);
+  const unique: unknown[] = [];
   const indexOf = new Map<string, number>();
   entries.forEach((entry, i) => {
     const key = identity(entry);

@@ -354,6 +354,29 @@ describe('merge rules per field', () => {
     );
   });
 
+  it('positions follow an entry that replaced an earlier one with the same identity', () => {
+    const first = parseComposeYaml(service('volumes:\n  - a:/a\n  - b:/b'), 'first.yaml');
+    const second = parseComposeYaml(service('volumes:\n  - c:/a'), 'second.yaml');
+    const merged = mergeComposeDocuments(first.value as Mapping, second.value as Mapping);
+    const { locate } = locatorFor(merged);
+    expect(locate(['services', 'foo', 'volumes', 0])).toEqual({
+      file: 'second.yaml',
+      line: 4,
+      column: 9,
+    });
+    expect(locate(['services', 'foo', 'volumes', 1])).toEqual({
+      file: 'first.yaml',
+      line: 5,
+      column: 9,
+    });
+    // No third entry any more: the nearest ancestor answers.
+    expect(locate(['services', 'foo', 'volumes', 2])).toEqual({
+      file: 'second.yaml',
+      line: 3,
+      column: 5,
+    });
+  });
+
   it('positions follow the file that defined each value', () => {
     const first = parseComposeYaml(
       service('image: a\nuser: root\nports:\n  - "1:1"'),
