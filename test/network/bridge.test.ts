@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { overlaps, parseSubnet } from '../../src/network/ipam.js';
 import { createNetns, destroyNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
 import type { NetworkRecord } from '../../src/network/network-store.js';
@@ -189,6 +190,26 @@ describe('bridge networks', () => {
     await expect(manager.create({ name: root.unique('ov'), driver: 'overlay' })).rejects.toThrow(
       /driver overlay is not supported/,
     );
+  });
+
+  it('gives concurrent engines distinct subnets', async () => {
+    const otherRoot = await makeRoot('bridge-other');
+    const other = await NetworkManager.open({ stateDir: otherRoot.stateDir, upstreams: [] });
+    try {
+      const owners = [manager, other, manager, other];
+      const created = await Promise.all(
+        owners.map((owner, index) => owner.create({ name: root.unique(`race-${index}`) })),
+      );
+      links.push(...created.map((record) => record.bridge));
+      const subnets = created.map((record) => parseSubnet(record.ipam.subnet));
+      for (const [i, a] of subnets.entries()) {
+        for (const b of subnets.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+      }
+      for (const [index, record] of created.entries()) await owners[index].remove(record.id);
+    } finally {
+      await other.close();
+      await otherRoot.remove();
+    }
   });
 
   it('keeps networks across a restart of the manager', async () => {
