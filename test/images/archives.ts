@@ -84,7 +84,10 @@ export function dockerSaveArchive(images: TestImage[]): Promise<Buffer> {
 }
 
 /** An OCI image layout archive: oci-layout, index.json (with names), blobs/sha256/*. */
-export function ociArchive(images: TestImage[]): Promise<Buffer> {
+export function ociArchive(
+  images: TestImage[],
+  options: { multiPlatform?: boolean } = {},
+): Promise<Buffer> {
   const blobs = new Map<string, Buffer>();
   const add = (bytes: Buffer) => {
     const digest = `sha256:${sha256Hex(bytes)}`;
@@ -108,11 +111,26 @@ export function ociArchive(images: TestImage[]): Promise<Buffer> {
       ),
     );
     const name = image.tags?.[0];
-    return {
+    const annotations = name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {};
+    const manifestDescriptor = {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       ...manifest,
-      ...(name ? { annotations: { 'org.opencontainers.image.ref.name': name } } : {}),
     };
+    if (!options.multiPlatform) return { ...manifestDescriptor, ...annotations };
+    // A multi-platform index: another platform first, whose manifest the archive lacks.
+    const other = { ...manifestDescriptor, digest: `sha256:${'0'.repeat(64)}` };
+    const index = add(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            { ...other, platform: { os: 'linux', architecture: 'arm64' } },
+            { ...manifestDescriptor, platform: { os: 'linux', architecture: 'amd64' } },
+          ],
+        }),
+      ),
+    );
+    return { mediaType: 'application/vnd.oci.image.index.v1+json', ...index, ...annotations };
   });
   return tarOf([
     { name: 'oci-layout', content: JSON.stringify({ imageLayoutVersion: '1.0.0' }) },

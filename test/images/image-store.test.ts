@@ -194,6 +194,12 @@ describe('loading archives', () => {
     await expectLayeredRoot((await mounted(record?.id as string)).rootfs);
   });
 
+  it('loads a gzip OCI layout whose index lists several platforms, picking this one', async () => {
+    const image = await layeredImage(['app:multi'], true);
+    await store.load(streamOf(await ociArchive([image], { multiPlatform: true })));
+    await expectLayeredRoot((await mounted('app:multi')).rootfs);
+  });
+
   it('loads a gzip-compressed archive and unpacks shared layers once', async () => {
     const shared = await tarOf([{ name: 'shared', content: 's' }]);
     const a = { tags: ['a:1'], layers: [shared, await tarOf([{ name: 'a', content: 'a' }])] };

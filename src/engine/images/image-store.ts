@@ -222,14 +222,14 @@ export class ImageStore {
   /** Moves staged images into the store and indexes them (tags move to the new images). */
   private async commitImages(staged: StagedImage[]): Promise<void> {
     const next = structuredClone(this.index);
-    const adopted: string[] = [];
+    const adopted: [string, string][] = [];
     try {
       for (const image of staged) {
         for (const layer of image.layers) {
           if (next.layers[layer.diffId] !== undefined) continue;
           const directory = (next.nextLayer++).toString(36);
           await rename(layer.directory, join(this.layersDirectory, directory));
-          adopted.push(directory);
+          adopted.push([directory, layer.diffId]);
           await this.blobs.adopt(layer.blobPath, layer.diffId);
           next.layers[layer.diffId] = { directory, size: layer.size };
         }
@@ -247,8 +247,9 @@ export class ImageStore {
       await this.flushData();
       await this.commitIndex(next);
     } catch (error) {
-      for (const directory of adopted) {
+      for (const [directory, diffId] of adopted) {
         await rm(join(this.layersDirectory, directory), { recursive: true, force: true });
+        await this.blobs.remove(diffId);
       }
       throw error;
     }
