@@ -83,8 +83,10 @@ export function locatorFor(root: unknown): SourceLocator {
       let node: unknown = root;
       for (const part of path) {
         if (!isContainer(node)) break;
-        position = positionOf(node, part) ?? position;
-        node = (node as Record<ChildKey, unknown>)[part];
+        // Paths taken from elsewhere (e.g. JSON pointers) may spell an index as a string.
+        const key = Array.isArray(node) ? Number(part) : String(part);
+        position = positionOf(node, key) ?? position;
+        node = (node as Record<ChildKey, unknown>)[key];
       }
       return position;
     },

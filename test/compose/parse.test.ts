@@ -157,6 +157,7 @@ describe('parseComposeYaml positions', () => {
     ['merged keys point at the anchored source', ['other', 'user'], 9, 9],
     ['inside a merged flow sequence', ['other', 'volumes', 1], 10, 16],
     ['the root', [], 1, 1],
+    ['an index spelled as a string', ['services', 'web', 'ports', '1', 'target'], 6, 17],
   ] as const)('%s', (_, path, line, column) => {
     expect(locate.locate(path)).toEqual({ file: 'compose.yaml', line, column });
   });
