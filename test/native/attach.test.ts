@@ -104,7 +104,13 @@ describe('attach socket', () => {
       args: ['sh', '-c', 'tty; [ -t 0 ] && echo stdin-is-tty; read x; echo "x=$x"'],
     });
     const { client, received } = await attach(c.socket);
+    let seen = '';
+    client.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
     sandbox.tcrun(['start', c.id]);
+    // Type only once the shell is reading, so that the tty's echo comes after the first lines.
+    await waitFor(() => seen.includes('stdin-is-tty'));
     client.write('typed\r');
     const text = (await received).toString();
     expect(text).toMatch(/^\/dev\/pts\/0\r\nstdin-is-tty\r\n/);

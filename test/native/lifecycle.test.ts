@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BundleOptions } from '../support/oci-bundle.js';
@@ -126,8 +126,11 @@ describe('create, start, state, delete', () => {
     const status = readFileSync(`/proc/${monitorPid}/status`, 'utf8');
     expect(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1])).toBeLessThan(2048);
     expect(Number(/PPid:\s+(\d+)/.exec(status)?.[1])).not.toBe(parent.pid);
-    const fds = readFileSync(`/proc/${monitorPid}/stat`, 'utf8').split(' ')[5]; // session id
-    expect(Number(fds)).not.toBe(parent.pid);
+    const session = readFileSync(`/proc/${monitorPid}/stat`, 'utf8').split(' ')[5];
+    expect(Number(session)).not.toBe(parent.pid);
+    // It holds nothing of its caller: stdio is /dev/null, the rest are its own files.
+    for (const fd of ['0', '1', '2'])
+      expect(readlinkSync(`/proc/${monitorPid}/fd/${fd}`)).toBe('/dev/null');
     expect(sandbox.tcrun(['start', id]).code).toBe(0);
     await waitFor(() => existsSync(exitFile));
     expect(logLines(log).map((line) => line.log)).toEqual(['alive\n']);

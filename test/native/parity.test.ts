@@ -130,4 +130,20 @@ describe.runIf(haveCrun)('parity with crun', () => {
     );
     expect(tcrun.stdout).toBe(crun.stdout);
   });
+
+  it('a seccomp profile denies the same syscalls', () => {
+    const { tcrun, crun } = runBoth(
+      'seccomp',
+      ['sh', '-c', 'exec 2>&1; mkdir /tmp/d; echo "mkdir=$?"; grep ^Seccomp: /proc/self/status'],
+      (config) => {
+        config.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+        };
+      },
+    );
+    expect(crun.stdout).toMatch(/mkdir=1\nSeccomp:\t2\n$/);
+    expect(tcrun.stdout).toBe(crun.stdout);
+  });
 });
