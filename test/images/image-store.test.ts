@@ -543,11 +543,20 @@ describe('crash safety', () => {
     await writeFile(join(images, 'blobs/sha256', 'f'.repeat(64)), 'orphan');
     await mkdir(join(images, 'tmp/999999999-dead/layer-0'), { recursive: true });
     await mkdir(join(images, 'snapshots/ghost/upper'), { recursive: true });
+    await writeFile(join(images, 'index.json.tmp-1-abcd'), '{"half":');
     const reopened = await ImageStore.open(images);
     expect(await reopened.list()).toHaveLength(1);
     expect(await readdir(join(images, 'layers'))).toHaveLength(1);
     expect(await readdir(join(images, 'blobs/sha256'))).toHaveLength(2);
     expect(await readdir(join(images, 'tmp'))).toEqual([]);
     expect(await readdir(join(images, 'snapshots'))).toEqual([]);
+    expect(await listDir(images)).toEqual([
+      'blobs',
+      'empty',
+      'index.json',
+      'layers',
+      'snapshots',
+      'tmp',
+    ]);
   });
 });

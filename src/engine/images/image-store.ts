@@ -153,6 +153,9 @@ export class ImageStore {
 
   /** Removes debris of interrupted changes: anything the index does not name. */
   private async collectGarbage(): Promise<void> {
+    for (const name of await readdir(this.root)) {
+      if (name.startsWith('index.json.tmp-')) await rm(join(this.root, name), { force: true });
+    }
     for (const name of await readdir(join(this.root, 'tmp'))) {
       const pid = Number.parseInt(name.split('-')[0] ?? '', 10);
       if (!(pid > 0 && pid !== process.pid && isAlive(pid))) {
@@ -243,7 +246,7 @@ export class ImageStore {
         };
         for (const tag of image.tags) next.tags[tag] = image.id;
       }
-      for (const id of Object.keys(next.images)) await this.cacheConfig(id);
+      for (const image of staged) this.configs.set(image.id, image.config);
       await this.flushData();
       await this.commitIndex(next);
     } catch (error) {
