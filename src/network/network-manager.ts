@@ -355,12 +355,14 @@ export class NetworkManager {
       if (!endpoint.defaultRoute) return;
       const next = this.endpointsOf(containerId).find((other) => !other.record.internal);
       if (!next) return;
+      next.endpoint.defaultRoute = true;
+      await this.store.save(next.record);
+      // A namespace already gone (container stopped) has no routes to move.
+      if (!existsSync(endpoint.sandbox)) return;
       await ipBatch(
         [defaultRouteLine(next.record.ipam.gateway, next.endpoint.ifname)],
         endpoint.sandbox,
       );
-      next.endpoint.defaultRoute = true;
-      await this.store.save(next.record);
     });
   }
 

@@ -166,6 +166,23 @@ describe('bridge networks', () => {
     const ping = await inNetns(path, ['busybox', 'ping', '-c', '1', '-W', '2', net.ipam.gateway]);
     expect(ping.code, ping.stdout).toBe(0);
 
+    const multi = join(root.runDir, 'multi');
+    sandboxes.push(multi);
+    const internal = await network('created-internal', true);
+    const both = await manager.createSandbox(multi, multi, [
+      { network: internal.id, dns: { name: 'multi' } },
+      { network: net.id, dns: { name: 'multi' } },
+    ]);
+    links.push(...both.map((attached) => attached.hostIfname));
+    expect(both.map((attached) => [attached.ifname, attached.defaultRoute])).toEqual([
+      ['eth0', false],
+      ['eth1', true],
+    ]);
+    const multiRoute = await inNetns(multi, ['ip', 'route', 'show', 'default']);
+    expect(multiRoute.stdout).toContain(`default via ${net.ipam.gateway} dev eth1`);
+    const reach = await inNetns(multi, ['busybox', 'ping', '-c', '1', '-W', '2', endpoint.address]);
+    expect(reach.code, reach.stdout).toBe(0);
+
     const g = await sandbox('g');
     await expect(
       manager.connect(g, g, [
@@ -175,7 +192,7 @@ describe('bridge networks', () => {
     await expect(
       manager.connect(g, '/nonexistent/netns', [{ network: net.id, dns: { name: 'g' } }]),
     ).rejects.toThrow();
-    expect(Object.keys(manager.inspect(net.id).endpoints)).toEqual([path]);
+    expect(Object.keys(manager.inspect(net.id).endpoints)).toEqual([path, multi]);
     expect(
       (await linkNames()).filter((name) => name.startsWith('tv') && !links.includes(name)),
     ).toEqual([]);
