@@ -17,7 +17,9 @@ commands=(
   "$tcompose -f $work/compose.yaml config"
 )
 if command -v docker-compose >/dev/null; then
-  commands+=("docker-compose -f $work/compose.yaml config")
+  # docker-compose 1.29 predates the top-level name and wants a version key.
+  sed 's/^name: bench$/version: "2.4"/' "$work/compose.yaml" >"$work/peer.yaml"
+  commands+=("docker-compose -f $work/peer.yaml config")
 fi
 
 hyperfine --warmup 2 --runs "${RUNS:-20}" --export-json "$work/result.json" "${commands[@]}"

@@ -11,6 +11,7 @@ import type {
   ServiceDependency,
   ServiceNetworkConfig,
 } from './model.js';
+import { HOOK_FIELDS, normalizeDevices, normalizeHooks } from './normalize-hooks.js';
 import { normalizePorts } from './normalize-ports.js';
 import {
   type Lookup,
@@ -81,6 +82,7 @@ export function normalizeService(
   for (const field of MAP_FIELDS) {
     if (raw[field] !== undefined) service[field] = toStringMap(raw[field]);
   }
+  if (raw.label_file !== undefined) normalizeLabelFiles(service, raw, at, context);
   for (const field of STRING_LIST_FIELDS) {
     if (raw[field] !== undefined) service[field] = toStringList(raw[field]);
   }
@@ -106,6 +108,18 @@ export function normalizeService(
     service.secrets = normalizeFileReferences(raw.secrets, '/run/secrets/');
   if (raw.configs !== undefined) service.configs = normalizeFileReferences(raw.configs);
   if (raw.ulimits !== undefined) service.ulimits = raw.ulimits as ServiceConfig['ulimits'];
+  if (raw.devices !== undefined) service.devices = normalizeDevices(raw.devices as unknown[]);
+  if (typeof raw.cpus === 'string') service.cpus = Number(raw.cpus);
+  for (const field of HOOK_FIELDS) {
+    if (raw[field] !== undefined) {
+      service[field] = normalizeHooks(
+        raw[field],
+        at(field),
+        lookup,
+        (key) => context.environment[key],
+      );
+    }
+  }
   if (raw.deploy !== undefined)
     service.deploy = normalizeDeploy(raw.deploy as Raw, at('deploy'), lookup);
   normalizeScale(service, raw, at, lookup);
@@ -208,6 +222,26 @@ function normalizeEnvironment(
   }
   if (raw.environment === undefined && raw.env_file === undefined) return;
   service.environment = { ...fromFiles, ...toEnvironmentMap(raw.environment, projectLookup) };
+}
+
+/** label_file contents (later files win) under `labels`, as env_file is under `environment`. */
+function normalizeLabelFiles(
+  service: ServiceConfig,
+  raw: Raw,
+  at: (...rest: (string | number)[]) => FieldPath,
+  context: ServiceNormalizeContext,
+): void {
+  const files = toStringList(raw.label_file);
+  let fromFiles: Record<string, string> = {};
+  files.forEach((file, index) => {
+    const labels = context.readEnvFile({ path: file, required: true }, () => undefined);
+    if (labels === undefined) {
+      const path = Array.isArray(raw.label_file) ? at('label_file', index) : at('label_file');
+      throw errorAt(context.lookup, path, `label file ${file} not found`);
+    }
+    fromFiles = { ...fromFiles, ...labels };
+  });
+  service.labels = { ...fromFiles, ...service.labels };
 }
 
 function normalizeHealthcheck(raw: Raw, path: FieldPath, lookup: SourceLookup): HealthcheckConfig {

@@ -229,6 +229,7 @@ const SERVICE: Shape = {
     secrets: { each: FILE_REFERENCE },
     depends_on: { each: { order: ['condition', 'restart', 'required'], omitFalse: ['restart'] } },
     deploy: DEPLOY,
+    devices: { each: { order: ['source', 'target', 'permissions'] } },
     healthcheck: {
       order: [
         'test',
@@ -312,6 +313,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const orderSets = new WeakMap<readonly string[], Set<string>>();
+
+function orderSet(order: readonly string[]): Set<string> {
+  let set = orderSets.get(order);
+  if (!set) {
+    set = new Set(order);
+    orderSets.set(order, set);
+  }
+  return set;
+}
+
 /** Known fields in order, then unknown fields sorted, then x-* extensions sorted. */
 function orderedKeys(
   object: Record<string, unknown>,
@@ -319,11 +331,13 @@ function orderedKeys(
 ): string[] {
   const keys = Object.keys(object);
   if (!order) return keys.sort();
-  const known = order.filter((key) => key in object);
-  const rest = keys.filter((key) => !order.includes(key));
+  const known = orderSet(order);
+  const rest = keys.filter((key) => !known.has(key));
+  const present = keys.length - rest.length;
+  const ordered = present === 0 ? [] : order.filter((key) => key in object);
   const unknown = rest.filter((key) => !key.startsWith('x-')).sort();
   const extensions = rest.filter((key) => key.startsWith('x-')).sort();
-  return [...known, ...unknown, ...extensions];
+  return [...ordered, ...unknown, ...extensions];
 }
 
 function shapeValue(value: unknown, shape: Shape | undefined): unknown {

@@ -94,8 +94,20 @@ const INDICATOR_START = /^[?:,[\]{}#&*!|>'"%@`]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting
 const NEEDS_QUOTES_ANYWHERE = /: |:$| #|\t|\n|[\u0000-\u001f\u007f\u0085\u2028\u2029\ufeff]/;
 
+/** Keys and many values repeat across services; deciding once per string is cheaper. */
+const scalarCache = new Map<string, string>();
+
 /** A string as a plain scalar when that reads back as the same string, else double-quoted. */
 function scalarString(text: string): string {
+  let emitted = scalarCache.get(text);
+  if (emitted === undefined) {
+    emitted = quoteIfNeeded(text);
+    if (text.length < 64) scalarCache.set(text, emitted);
+  }
+  return emitted;
+}
+
+function quoteIfNeeded(text: string): string {
   const plain =
     text !== '' &&
     text.trim() === text &&

@@ -344,6 +344,31 @@ describe('service fields', () => {
       { configs: ['app', { source: 'nginx', target: '/etc/nginx.conf', mode: '0440' }] },
       { configs: [{ source: 'app' }, { source: 'nginx', target: '/etc/nginx.conf', mode: 0o440 }] },
     ],
+    [
+      'devices',
+      { devices: ['/dev/ttyUSB0:/dev/ttyUSB0', '/dev/sda:/dev/xvda:rw', '/dev/fuse'] },
+      {
+        devices: [
+          { source: '/dev/ttyUSB0', target: '/dev/ttyUSB0', permissions: 'rwm' },
+          { source: '/dev/sda', target: '/dev/xvda', permissions: 'rw' },
+          { source: '/dev/fuse', target: '/dev/fuse', permissions: 'rwm' },
+        ],
+      },
+    ],
+    ['cpus as a string', { cpus: '0.5' }, { cpus: 0.5 }],
+    [
+      'lifecycle hooks',
+      {
+        post_start: [{ command: './warm.sh --fast', environment: ['A=1', 'FROM_ENV'] }],
+        pre_start: [{ image: 'busybox', command: ['true'] }],
+      },
+      {
+        post_start: [
+          { command: ['./warm.sh', '--fast'], environment: { A: '1', FROM_ENV: 'outer' } },
+        ],
+        pre_start: [{ image: 'busybox', command: ['true'] }],
+      },
+    ],
     ['deploy.replicas becomes scale', { deploy: { replicas: 3 } }, { scale: 3 }],
     ['container_name kept', { container_name: 'my-web' }, { container_name: 'my-web' }],
     [
@@ -442,6 +467,32 @@ describe('env_file', () => {
         normalize({ services: { web: { image: 'x', env_file: ['/missing.env'] } } }, {}, reader),
       ),
     ).toBe('services.web.env_file[0]: env file /missing.env not found');
+  });
+});
+
+describe('label_file', () => {
+  const reader: EnvFileReader = (reference) =>
+    ({ '/srv/demo/app.labels': { a: 'file', b: 'file' } })[reference.path];
+
+  it('merges label files under labels', () => {
+    const project = normalize(
+      {
+        services: {
+          web: { image: 'x', label_file: '/srv/demo/app.labels', labels: { b: 'inline' } },
+        },
+      },
+      {},
+      reader,
+    );
+    expect(project.services.web.labels).toEqual({ a: 'file', b: 'inline' });
+  });
+
+  it('rejects a missing label file', () => {
+    expect(
+      errorText(() =>
+        normalize({ services: { web: { image: 'x', label_file: ['/nope.labels'] } } }, {}, reader),
+      ),
+    ).toBe('services.web.label_file[0]: label file /nope.labels not found');
   });
 });
 
