@@ -523,12 +523,21 @@ describe('crash safety', () => {
       join(root, 'images'),
       archive,
     ]);
-    const staged = join(root, 'images/tmp');
-    for (let i = 0; i < 400 && (await readdir(staged)).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 150));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_, signal) => resolve(signal)),
+    );
+    // Kill it halfway: once the fourth of its eight layers is being staged.
+    const staging = join(root, 'images/tmp');
+    const halfway = async () => {
+      for (const name of await readdir(staging)) {
+        if ((await readdir(join(staging, name)).catch(() => [] as string[])).includes('layer-3'))
+          return true;
+      }
+      return false;
+    };
+    for (let i = 0; i < 3000 && !(await halfway()); i++) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
+    expect(await exited).toBe('SIGKILL');
 
     const reopened = await ImageStore.open(join(root, 'images'));
     expect(await reopened.list()).toEqual(before);
