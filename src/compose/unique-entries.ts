@@ -1,5 +1,5 @@
 import type { FieldPath } from './errors.js';
-import { fieldRules } from './field-rules.js';
+import { deepestRule, fieldRules } from './field-rules.js';
 import { copyPosition, isContainer, isMapping } from './source-map.js';
 
 /**
@@ -12,7 +12,7 @@ type Identity = (entry: unknown) => string;
 const keyOfKeyValue: Identity = (entry) =>
   typeof entry === 'string' ? entry.split('=')[0] : JSON.stringify(entry);
 
-const identityFor = fieldRules<Identity>([
+const IDENTITIES: (readonly [string, Identity])[] = [
   ['networks.*.labels', keyOfKeyValue],
   ['networks.*.ipam.options', keyOfKeyValue],
   ['volumes.*.labels', keyOfKeyValue],
@@ -44,7 +44,9 @@ const identityFor = fieldRules<Identity>([
   ['services.*.sysctls', keyOfKeyValue],
   ['services.*.tmpfs', keyOfKeyValue],
   ['services.*.volumes', containerPath],
-]);
+];
+const identityFor = fieldRules(IDENTITIES);
+const DEEPEST = deepestRule(IDENTITIES);
 
 /** Applies the unicity rules to every sequence of the document that has them, in place. */
 export function enforceUniqueness(document: Record<string, unknown>): Record<string, unknown> {
@@ -53,7 +55,7 @@ export function enforceUniqueness(document: Record<string, unknown>): Record<str
 }
 
 function visit(node: unknown, path: FieldPath): void {
-  if (!isContainer(node)) return;
+  if (!isContainer(node) || path.length >= DEEPEST) return;
   const container = node as Record<string | number, unknown>;
   const keys: (string | number)[] = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
   for (const key of keys) {
