@@ -6,7 +6,13 @@ cd "$(dirname "$0")/.."
 make -s -C native
 tcrun="$PWD/native/build/tcrun"
 work=$(mktemp -d /tmp/tcrun-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cleanup() {
+  rm -rf "$work"
+  # crun and runc leave the parent of the bench cgroups behind: remove it when empty.
+  for dir in /sys/fs/cgroup/tcrun-bench /sys/fs/cgroup/*/tcrun-bench; do [ -d "$dir" ] && rmdir "$dir" 2>/dev/null; done
+  return 0
+}
+trap cleanup EXIT
 
 # A busybox rootfs and a config.json with the usual namespaces and mounts (as Docker writes them).
 rootfs="$work/bundle/rootfs"

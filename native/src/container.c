@@ -70,9 +70,11 @@ static int setup_terminal(const config *cfg, int sync) {
 }
 
 void container_init(const config *cfg, int sync) {
+  /* Namespaces come up while the monitor creates and joins the cgroup; the cgroup namespace after. */
+  if (namespaces_enter(cfg, 0) < 0 || set_names(cfg) < 0 || process_set_oom_score(&cfg->process) < 0)
+    report_and_exit(sync);
   if (wait_for(sync, SYNC_CGROUP_READY) < 0) _exit(127);
-  if (namespaces_enter(cfg) < 0 || set_names(cfg) < 0 || process_set_oom_score(&cfg->process) < 0 ||
-      rootfs_mount_all(cfg) < 0 || rootfs_pivot(cfg) < 0 || rootfs_populate_dev(cfg) < 0 || apply_sysctl(cfg) < 0)
+  if (namespaces_enter(cfg, 1) < 0 || rootfs_mount_all(cfg) < 0 || rootfs_pivot(cfg) < 0 || rootfs_populate_dev(cfg) < 0 || apply_sysctl(cfg) < 0)
     report_and_exit(sync);
   if (cfg->process.terminal) {
     if (setup_terminal(cfg, sync) < 0) report_and_exit(sync);

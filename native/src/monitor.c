@@ -139,7 +139,6 @@ static int create_container(monitor_ctx *m) {
       attach_listen(&m->attach, m->o->attach_socket, cfg->process.terminal, m->o->stdin_once) < 0 ||
       make_stdio(m, child_fds) < 0)
     return -1;
-  if (cgroup_create(cfg, m->o->id, &m->cgroup) < 0) return -1;
   if (!m->foreground) {
     char *fifo = state_file(m, START_FIFO);
     if (mkfifo(fifo, 0600) < 0 || (m->start_fifo = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
@@ -161,9 +160,17 @@ static int create_container(monitor_ctx *m) {
   close(pair[1]);
   close_child_fds(child_fds);
   m->sync = pair[0];
+  /* The init sets up its namespaces meanwhile; it waits for this before its cgroup namespace. */
   char go = SYNC_CGROUP_READY;
-  if (cgroup_enter(&m->cgroup, m->pid) < 0 || send(m->sync, &go, 1, MSG_NOSIGNAL) != 1 || await_ready(m) < 0)
+  int rc = cgroup_create(cfg, m->o->id, &m->cgroup) < 0 || cgroup_enter(&m->cgroup, m->pid) < 0 ? -1 : 0;
+  if (rc == 0 && send(m->sync, &go, 1, MSG_NOSIGNAL) != 1) rc = fail_errno("signal the container's init");
+  if (rc < 0) {
+    /* The init may have failed first: its own error explains more than a failed cgroup write. */
+    struct pollfd p = {m->sync, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) await_ready(m);
     return -1;
+  }
+  if (await_ready(m) < 0) return -1;
   return write_state(m);
 }
 

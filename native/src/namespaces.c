@@ -28,19 +28,22 @@ int namespaces_prepare_pid(const config *cfg) {
   return 0;
 }
 
-int namespaces_enter(const config *cfg) {
-  if (!config_has_namespace(cfg, CLONE_NEWNS)) return fail("linux.namespaces: a mount namespace is required");
+int namespaces_enter(const config *cfg, int cgroup_phase) {
+  if (!cgroup_phase && !config_has_namespace(cfg, CLONE_NEWNS)) return fail("linux.namespaces: a mount namespace is required");
   int fresh = 0;
   /* Joined namespaces first (the mount namespace last of them), then the new ones. */
   for (int pass = 0; pass < 2; pass++) {
     for (size_t i = 0; i < cfg->namespace_count; i++) {
       const namespace_spec *ns = &cfg->namespaces[i];
       if (ns->flag == CLONE_NEWPID || !ns->path || (pass == 0) != (ns->flag != CLONE_NEWNS)) continue;
+      if ((ns->flag == CLONE_NEWCGROUP) != cgroup_phase) continue;
       if (join(ns->path, ns->flag, ns->name) < 0) return -1;
     }
   }
-  for (size_t i = 0; i < cfg->namespace_count; i++)
-    if (!cfg->namespaces[i].path && cfg->namespaces[i].flag != CLONE_NEWPID) fresh |= cfg->namespaces[i].flag;
+  for (size_t i = 0; i < cfg->namespace_count; i++) {
+    const namespace_spec *ns = &cfg->namespaces[i];
+    if (!ns->path && ns->flag != CLONE_NEWPID && (ns->flag == CLONE_NEWCGROUP) == cgroup_phase) fresh |= ns->flag;
+  }
   if (fresh && unshare(fresh) < 0) return fail_errno("create namespaces");
   return 0;
 }

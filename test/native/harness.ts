@@ -80,6 +80,13 @@ export class Sandbox {
       for (const id of readdirSync(this.root)) this.tcrun(['delete', '--force', id]);
     }
     rmSync(this.dir, { recursive: true, force: true });
+    // The shared parent of every test cgroup goes when the last run using it is done
+    // (rmdir fails while another run still has a container in it; crun never removes parents).
+    for (const mount of cgroupMounts()) {
+      try {
+        rmdirSync(join(mount, 'tcrun-test'));
+      } catch {}
+    }
   }
 }
 

@@ -373,6 +373,18 @@ describe('bad input', () => {
       `tcrun: create ${id}: mount /data: bind source /nonexistent/source: No such file or directory\n`,
     );
     expectNoLeaks(sandbox, id);
+    const early = sandbox.run('nouts', {
+      args: ['true'],
+      edit: (config) => {
+        config.linux.namespaces = config.linux.namespaces.filter(
+          (ns: { type: string }) => ns.type !== 'uts',
+        );
+      },
+    });
+    expect(early.stderr).toBe(
+      `tcrun: run ${early.id}: hostname: setting it needs a uts namespace\n`,
+    );
+    expectNoLeaks(sandbox, early.id);
     const program = sandbox.run('noprog', { args: ['no-such-program'] });
     expect(program.stderr).toMatch(/executable file no-such-program not found in \$PATH\n$/);
     expectNoLeaks(sandbox, program.id);
