@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,20 @@ export interface EnsureEngineOptions {
   timeoutMs?: number;
 }
 
-const engineEntry = () => fileURLToPath(new URL('./main.js', import.meta.url));
+/**
+ * A small young generation: the engine is long-lived and mostly idle, and V8's default
+ * (16 MB semi-spaces) keeps tens of MB resident after each burst of requests. Given on the
+ * command line when the engine starts in the background; the foreground engine sets it too.
+ */
+export const engineNodeFlags = ['--max-semi-space-size=2'];
+
+/** dist/engine/main.js; from the TypeScript sources (tests), the built one next to them. */
+function engineEntry(): string {
+  const sibling = fileURLToPath(new URL('./main.js', import.meta.url));
+  return existsSync(sibling)
+    ? sibling
+    : fileURLToPath(new URL('../../dist/engine/main.js', import.meta.url));
+}
 
 /** Starts the embedded engine in the background, logging to <root>/engine.log. */
 export async function startEngineProcess(env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -21,7 +35,7 @@ export async function startEngineProcess(env: NodeJS.ProcessEnv = process.env): 
   await mkdir(root, { recursive: true });
   const logFile = await open(join(root, 'engine.log'), 'a');
   try {
-    const child = spawn(process.execPath, [engineEntry()], {
+    const child = spawn(process.execPath, [...engineNodeFlags, engineEntry()], {
       detached: true,
       stdio: ['ignore', logFile.fd, logFile.fd],
       env,

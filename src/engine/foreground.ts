@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { engineNodeFlags } from './autostart.js';
 import { startDaemon } from './daemon.js';
 import { EngineLockedError } from './lock.js';
 import { rootFromEnv, socketFromEnv } from './paths.js';
@@ -7,6 +9,7 @@ import { rootFromEnv, socketFromEnv } from './paths.js';
  * Returns the process exit code: 1 when another engine already holds the data root.
  */
 export async function runEngineForeground(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  for (const flag of engineNodeFlags) setFlagsFromString(flag);
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   try {
     daemon = await startDaemon({ root: rootFromEnv(env), socket: socketFromEnv(env) });

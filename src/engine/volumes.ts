@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { labelsMatch } from './api/filters.js';
 import { badParameter, conflict, notFound } from './errors.js';
 import type { EventBus } from './events.js';
+import { runCommand } from './images/command.js';
 import { JsonStore } from './state/store.js';
 
 export interface VolumeRecord {
@@ -161,7 +161,7 @@ export class VolumeManager {
     if (volume.Options.type === 'none') return volume.Options.device as string;
     if (volume.Options.type === 'tmpfs' && !(await this.isMounted(volume.Mountpoint))) {
       const options = volume.Options.o ? ['-o', volume.Options.o] : [];
-      await execa('mount', ['-t', 'tmpfs', ...options, 'tmpfs', volume.Mountpoint]);
+      await runCommand('mount', ['-t', 'tmpfs', ...options, 'tmpfs', volume.Mountpoint]);
     }
     return volume.Mountpoint;
   }
@@ -174,7 +174,7 @@ export class VolumeManager {
 
   private async unmountTmpfs(volume: VolumeRecord): Promise<void> {
     if (volume.Options.type === 'tmpfs' && (await this.isMounted(volume.Mountpoint))) {
-      await execa('umount', [volume.Mountpoint]);
+      await runCommand('umount', [volume.Mountpoint]);
     }
   }
 

@@ -3,7 +3,7 @@ import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitForPing } from '../../src/engine/autostart.js';
+import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
 import { EngineClient } from '../../src/engine/client.js';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +23,7 @@ export interface TestEngine {
 
 async function launch(root: string, socket: string): Promise<ChildProcess> {
   const log = openSync(join(root, 'engine.log'), 'a');
-  const child = spawn(process.execPath, [engineMain], {
+  const child = spawn(process.execPath, [...engineNodeFlags, engineMain], {
     env: { ...process.env, TCOMPOSE_ROOT: root, TCOMPOSE_HOST: socket, DOCKER_HOST: '' },
     stdio: ['ignore', log, log],
   });

@@ -6,7 +6,7 @@ import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { ImageStoreLike } from '../image-access.js';
 import { containerRunDir, type EnginePaths } from '../paths.js';
-import { JsonStore, writeFileAtomic } from '../state/store.js';
+import { JsonStore } from '../state/store.js';
 import type { VolumeManager } from '../volumes.js';
 import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
@@ -331,8 +331,9 @@ export class ContainerManager {
       });
       const bundle = this.store.objectDir(record.Id);
       await mkdir(join(bundle, 'bundle'), { recursive: true });
-      await writeFileAtomic(join(bundle, 'bundle', 'config.json'), JSON.stringify(spec));
-      await runtime.create(record.Id, {
+      // Regenerated at every start, so a plain write is enough.
+      await writeFile(join(bundle, 'bundle', 'config.json'), JSON.stringify(spec));
+      const monitor = {
         bundle: join(bundle, 'bundle'),
         pidFile: files.pidFile,
         logPath: record.LogPath,
@@ -340,17 +341,25 @@ export class ContainerManager {
         attachSocket: files.attachSocket,
         monitorPidFile: files.monitorPidFile,
         stdinOnce: record.Config.StdinOnce === true,
-      });
-      created = true;
-      const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
-      await network.attach(record, pid);
-      record.Networks = plan.networks;
-      const waiting = live.beforeStart.splice(0);
-      await Promise.all(
-        waiting.map((connect) => connect(files.attachSocket).catch(() => undefined)),
-      );
+      };
+      const attachers = live.beforeStart.splice(0);
       this.watchExit(live);
-      await runtime.start(record.Id);
+      created = true;
+      if (attachers.length === 0 && !network.attach) {
+        await runtime.runDetached(record.Id, monitor);
+      } else {
+        // Something must happen between create and start: plugging the network into the
+        // new namespaces, or clients attaching so they see the first byte of output.
+        await runtime.create(record.Id, monitor);
+        const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
+        await network.attach?.(record, pid);
+        await Promise.all(
+          attachers.map((connect) => connect(files.attachSocket).catch(() => undefined)),
+        );
+        await runtime.start(record.Id);
+      }
+      const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
+      record.Networks = plan.networks;
       Object.assign(record.State, {
         Status: 'running',
         Running: true,

@@ -20,7 +20,8 @@ export interface NetworkPlan {
  */
 export interface NetworkAttacher {
   prepare(container: ContainerRecord): Promise<NetworkPlan>;
-  attach(container: ContainerRecord, pid: number): Promise<void>;
+  /** Optional: without it the runtime creates and starts the container in one step. */
+  attach?(container: ContainerRecord, pid: number): Promise<void>;
   detach(container: ContainerRecord): Promise<void>;
   /** The networks the /networks endpoints list. */
   listNetworks(): NetworkSummary[];
@@ -83,8 +84,6 @@ export class LoopbackAttacher implements NetworkAttacher {
       networks: { [mode]: { NetworkID: builtinNetwork(mode, mode).Id, IPAddress: '' } },
     };
   }
-
-  async attach(): Promise<void> {}
 
   async detach(): Promise<void> {}
 

@@ -67,8 +67,16 @@ export class Runtime {
   }
 
   async create(id: string, options: MonitorOptions): Promise<void> {
-    await this.run([
-      'create',
+    await this.run(['create', ...this.monitorArgs(options), id]);
+  }
+
+  /** Creates and starts in one call, for containers that need nothing between the two. */
+  async runDetached(id: string, options: MonitorOptions): Promise<void> {
+    await this.run(['run', '--detach', ...this.monitorArgs(options), id]);
+  }
+
+  private monitorArgs(options: MonitorOptions): string[] {
+    return [
       '--bundle',
       options.bundle,
       '--pid-file',
@@ -82,8 +90,7 @@ export class Runtime {
       '--monitor-pid-file',
       options.monitorPidFile,
       ...(options.stdinOnce ? ['--stdin-once'] : []),
-      id,
-    ]);
+    ];
   }
 
   async start(id: string): Promise<void> {
