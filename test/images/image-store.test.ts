@@ -223,6 +223,32 @@ describe('loading archives', () => {
   });
 });
 
+describe('concurrent changes', () => {
+  it('serializes loads and snapshots issued together', async () => {
+    const archives = await Promise.all(
+      [1, 2, 3].map(async (n) =>
+        dockerSaveArchive([
+          { tags: [`c:${n}`], layers: [await tarOf([{ name: `f${n}`, content: `${n}` }])] },
+        ]),
+      ),
+    );
+    await Promise.all([
+      ...archives.map((archive) => store.load(streamOf(archive))),
+      store.load(createReadStream(busyboxArchive)),
+    ]);
+    const ids = [containerId(), containerId()];
+    await Promise.all(ids.map((id) => store.createSnapshot(id, 'busybox', id)));
+    const roots = await Promise.all(ids.map((id) => store.mountSnapshot(id)));
+    expect(new Set(roots).size).toBe(2);
+    expect((await store.list()).flatMap((image) => image.repoTags).sort()).toEqual([
+      'busybox:latest',
+      'c:1',
+      'c:2',
+      'c:3',
+    ]);
+  });
+});
+
 describe('refusing bad archives', () => {
   it('refuses a layer escaping its directory and writes nothing outside the store', async () => {
     const evil = await tarOf([{ name: '../../../escaped', content: 'x' }]);
