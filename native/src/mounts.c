@@ -80,76 +80,85 @@ static int open_in_root(int rootfd, const char *path, int flags) {
   return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
 }
 
-/* Creates what is missing of destination inside the rootfs. A symlink on the way is followed as the
- * container would see it (its target taken inside the rootfs), so nothing is ever created outside. */
-static int create_in_root(int rootfd, const char *destination, int is_dir) {
-  char *path = xstrdup(destination);
-  int links = 0;
-restart:
-  for (char *p = path + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    char saved = *p;
-    *p = '\0';
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    int parent = open_in_root(rootfd, path[0] ? path : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    *slash = '/';
-    if (parent < 0) {
-      fail_errno("mount destination %s: %s", destination, path);
-      free(path);
-      return -1;
-    }
-    const char *name = slash + 1;
-    struct stat st;
-    int rc = 0;
-    int exists = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
-    if (exists && S_ISLNK(st.st_mode)) {
-      char target[4096];
-      ssize_t n = readlinkat(parent, name, target, sizeof(target) - 1);
-      close(parent);
-      if (n < 0 || ++links > 40) {
-        fail("mount destination %s: too many or unreadable symlinks", destination);
-        free(path);
-        return -1;
-      }
-      target[n] = '\0';
-      *slash = '\0';
-      char *next = target[0] == '/' ? xasprintf("%s%s%s", target, saved ? "/" : "", saved ? p + 1 : "")
-                                    : xasprintf("%s/%s%s%s", path, target, saved ? "/" : "", saved ? p + 1 : "");
-      free(path);
-      path = next;
-      goto restart;
-    }
-    if (!exists) {
-      if (saved || is_dir) {
-        rc = mkdirat(parent, name, 0755);
-      } else {
-        int file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (file >= 0) close(file);
-        rc = file < 0 ? -1 : 0;
-      }
-    }
-    close(parent);
-    if (rc < 0 && errno != EEXIST) {
-      fail_errno("mount destination %s: create %s", destination, path);
-      free(path);
-      return -1;
-    }
-    if (!saved) break;
-    *p = saved;
-  }
-  free(path);
+/* Creates a missing mount point: a directory, or an empty file for a file bind. */
+static int create_mount_point(int parent, const char *name, int as_file) {
+  if (!as_file) return mkdirat(parent, name, 0755);
+  int file = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (file < 0) return -1;
+  close(file);
   return 0;
 }
 
-/* The mount point for destination, created (directories, or an empty file for a file bind) when missing. */
+/* Walks destination inside the rootfs as the container will see it: symlinks are followed
+ * (absolute ones from the rootfs), missing parts are created, and a ".." that would climb above
+ * the rootfs (through a symlink or not) is refused as an escape. Returns an O_PATH fd of the
+ * mount point. */
 static int open_mount_point(int rootfd, const char *destination, int is_dir) {
-  int fd = open_in_root(rootfd, destination, O_PATH | O_CLOEXEC);
-  if (fd >= 0) return fd;
-  if (errno != ENOENT) return fail_errno("mount destination %s", destination);
-  if (create_in_root(rootfd, destination, is_dir) < 0) return -1;
-  fd = open_in_root(rootfd, destination, O_PATH | O_CLOEXEC);
-  return fd >= 0 ? fd : fail_errno("mount destination %s", destination);
+  strbuf resolved = {0}; /* "/a/b" resolved so far; empty is the rootfs itself */
+  sb_puts(&resolved, "");
+  char *pending = xstrdup(destination), *rest = pending;
+  int links = 0, fd = -1;
+  for (;;) {
+    rest += strspn(rest, "/");
+    if (!*rest) break;
+    size_t n = strcspn(rest, "/");
+    char name[256];
+    if (n >= sizeof(name)) {
+      fail("mount destination %s: a path component is too long", destination);
+      goto out;
+    }
+    memcpy(name, rest, n);
+    name[n] = '\0';
+    rest += n;
+    if (!strcmp(name, ".")) continue;
+    if (!strcmp(name, "..")) {
+      if (resolved.len == 0) {
+        fail("mount destination %s: escapes the rootfs (through '..' or a symlink)", destination);
+        goto out;
+      }
+      resolved.len = (size_t)(strrchr(resolved.data, '/') - resolved.data);
+      resolved.data[resolved.len] = '\0';
+      continue;
+    }
+    int parent = open_in_root(rootfd, resolved.len ? resolved.data : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0) {
+      fail_errno("mount destination %s: %s", destination, resolved.data);
+      goto out;
+    }
+    struct stat st;
+    int exists = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (exists && S_ISLNK(st.st_mode)) {
+      char target[4096];
+      ssize_t len = readlinkat(parent, name, target, sizeof(target) - 1);
+      close(parent);
+      if (len < 0 || ++links > 40) {
+        fail("mount destination %s: too many or unreadable symlinks", destination);
+        goto out;
+      }
+      target[len] = '\0';
+      if (target[0] == '/') resolved.data[resolved.len = 0] = '\0';
+      char *next = xasprintf("%s/%s", target, rest);
+      free(pending);
+      pending = rest = next;
+      continue;
+    }
+    int last = rest[strspn(rest, "/")] == '\0';
+    int rc = exists ? 0 : create_mount_point(parent, name, last && !is_dir);
+    int saved = errno;
+    close(parent);
+    if (rc < 0 && saved != EEXIST) {
+      errno = saved;
+      fail_errno("mount destination %s: create %s/%s", destination, resolved.data, name);
+      goto out;
+    }
+    sb_printf(&resolved, "/%s", name);
+  }
+  fd = open_in_root(rootfd, resolved.len ? resolved.data : "/", O_PATH | O_CLOEXEC);
+  if (fd < 0) fail_errno("mount destination %s", destination);
+out:
+  free(pending);
+  sb_free(&resolved);
+  return fd;
 }
 
 static void fd_path(int fd, char *buf, size_t size) { snprintf(buf, size, "/proc/self/fd/%d", fd); }

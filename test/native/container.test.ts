@@ -321,30 +321,34 @@ describe('filesystem', () => {
     expect(readFileSync(join(shared, 'out.txt'), 'utf8')).toBe('written\n');
   });
 
-  it('resolves mount destinations through symlinks inside the rootfs, never outside it', () => {
-    const { id, cgroupsPath } = sandbox.name('escape');
+  it('follows absolute symlinks inside the rootfs and refuses destinations that escape it', () => {
     const outside = sandbox.path('outside');
     mkdirSync(outside);
-    const bundle = sandbox.bundle(id, {
-      cgroupsPath,
-      args: ['true'],
-      edit: (config: OciConfig) => {
-        config.mounts = config.mounts.filter(
-          (m: { destination: string }) => m.destination !== '/tmp',
-        );
-        config.mounts.push({
-          destination: '/evil/inner',
-          type: 'tmpfs',
-          source: 'tmpfs',
-          options: [],
-        });
-      },
-    });
-    symlinkSync(`../../../../../../../..${outside}`, join(bundle, 'rootfs/evil'));
-    const result = sandbox.tcrun(['run', '--bundle', bundle, id]);
-    expect(result.stderr).toBe('');
+    const symlinked = (label: string, link: string, destination: string) => {
+      const { id, cgroupsPath } = sandbox.name(label);
+      const bundle = sandbox.bundle(id, {
+        cgroupsPath,
+        args: ['sh', '-c', 'grep -c " /run/inner " /proc/self/mountinfo'],
+        edit: (config: OciConfig) => {
+          config.mounts.push({ destination, type: 'tmpfs', source: 'tmpfs', options: [] });
+        },
+      });
+      mkdirSync(join(bundle, 'rootfs/run'));
+      mkdirSync(join(bundle, 'rootfs/var'));
+      symlinkSync(link, join(bundle, 'rootfs/var/link'));
+      return { id, bundle, result: sandbox.tcrun(['run', '--bundle', bundle, id]) };
+    };
+    // /var/link -> /run (absolute: the container's /run), as /var/run is in most images.
+    const inside = symlinked('symlink-in', '/run', '/var/link/inner');
+    expect(inside.result).toMatchObject({ code: 0, stdout: '1\n', stderr: '' });
+    expect(readdirSync(join(inside.bundle, 'rootfs/run'))).toEqual(['inner']);
+    const escape = symlinked('symlink-out', `../../../../../../../..${outside}`, '/var/link/inner');
+    expect(escape.result.code).toBe(1);
+    expect(escape.result.stderr).toBe(
+      `tcrun: run ${escape.id}: mount destination /var/link/inner: escapes the rootfs (through '..' or a symlink)\n`,
+    );
     expect(readdirSync(outside)).toEqual([]);
-    expect(readdirSync(join(bundle, 'rootfs', outside))).toEqual(['inner']);
+    expectNoLeaks(sandbox, escape.id);
   });
 
   it('applies sysctl and rootfsPropagation', () => {
