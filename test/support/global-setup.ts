@@ -10,7 +10,9 @@ export default function setup(): void {
   for (const script of ['build:ts', 'build:native']) {
     const result = spawnSync('npm', ['run', '--silent', script], { encoding: 'utf8' });
     if (result.status !== 0) {
-      process.stderr.write(`warning: npm run ${script} failed:\n${result.stdout}${result.stderr}\n`);
+      process.stderr.write(
+        `warning: npm run ${script} failed:\n${result.stdout}${result.stderr}\n`,
+      );
     }
   }
 }
