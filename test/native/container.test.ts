@@ -342,13 +342,17 @@ describe('filesystem', () => {
     const inside = symlinked('symlink-in', '/run', '/var/link/inner');
     expect(inside.result).toMatchObject({ code: 0, stdout: '1\n', stderr: '' });
     expect(readdirSync(join(inside.bundle, 'rootfs/run'))).toEqual(['inner']);
-    const escape = symlinked('symlink-out', `../../../../../../../..${outside}`, '/var/link/inner');
-    expect(escape.result.code).toBe(1);
-    expect(escape.result.stderr).toBe(
-      `tcrun: run ${escape.id}: mount destination /var/link/inner: escapes the rootfs (through '..' or a symlink)\n`,
+    const escaping = symlinked(
+      'symlink-out',
+      `../../../../../../../..${outside}`,
+      '/var/link/inner',
+    );
+    expect(escaping.result.code).toBe(1);
+    expect(escaping.result.stderr).toBe(
+      `tcrun: run ${escaping.id}: mount destination /var/link/inner: escapes the rootfs (through '..' or a symlink)\n`,
     );
     expect(readdirSync(outside)).toEqual([]);
-    expectNoLeaks(sandbox, escape.id);
+    expectNoLeaks(sandbox, escaping.id);
   });
 
   it('applies sysctl and rootfsPropagation', () => {
