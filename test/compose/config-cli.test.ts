@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,34 @@ describe('tcompose config on the shop stack', () => {
     const config = parse(result.stdout);
     expect(config.name).toBe('other');
     expect(config.volumes.static.name).toBe('other_static');
+  });
+
+  it('ends quietly when the reader goes away early', () => {
+    // Far more output than a pipe buffers, so writes fail once head has exited.
+    const big = join(scratch, 'big.yaml');
+    const services = Array.from(
+      { length: 400 },
+      (_, i) =>
+        `  s${i}:\n    image: busybox\n    environment: [${Array.from({ length: 20 }, (_, j) => `V${j}=${i}`).join(', ')}]`,
+    );
+    writeFileSync(big, `services:\n${services.join('\n')}\n`);
+    const result = spawnSync(
+      'sh',
+      ['-c', `"${process.execPath}" "${CLI}" -f "${big}" config | head -1`],
+      {
+        encoding: 'utf8',
+        cwd: scratch,
+        env: { PATH: process.env.PATH ?? '', HOME: '/home/tester' },
+      },
+    );
+    expect(result.stdout).toBe(
+      `name: ${scratch
+        .split('/')
+        .pop()
+        ?.toLowerCase()
+        .replace(/[^a-z0-9_-]/g, '')}\n`,
+    );
+    expect(result.stderr).toBe('');
   });
 
   it('prints start levels with up --dry-run', () => {

@@ -4,6 +4,7 @@ import type { Project } from '../../compose/model.js';
 import { selectServices } from '../../compose/select-services.js';
 import { type ConfigFormat, serializeProject } from '../../compose/serialize.js';
 import { projectFromOptions } from '../project-from-options.js';
+import { writeOutput } from '../write-output.js';
 
 interface ConfigOptions {
   format: string;
@@ -68,6 +69,6 @@ export function registerConfig(program: Command): void {
       if (options.quiet) return;
       const text = configText(project, options);
       if (options.output) writeFileSync(options.output, text);
-      else process.stdout.write(text);
+      else writeOutput(text);
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { selectServices } from '../../compose/select-services.js';
 import { buildDependencyGraph, startLevels } from '../../scheduler/dependency-graph.js';
 import { projectFromOptions } from '../project-from-options.js';
+import { writeOutput } from '../write-output.js';
 
 interface UpOptions {
   dryRun?: boolean;
@@ -24,6 +25,6 @@ export function registerUp(program: Command): void {
       if (!options.dryRun) {
         throw new Error('the engine is not available yet: use `tcompose up --dry-run`');
       }
-      process.stdout.write(formatStartLevels(levels));
+      writeOutput(formatStartLevels(levels));
     });
 }
