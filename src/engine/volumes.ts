@@ -166,10 +166,13 @@ export class VolumeManager {
     return volume.Mountpoint;
   }
 
-  /** A tmpfs volume's content lives only while some container uses it, as with Docker. */
-  async release(name: string): Promise<void> {
+  /**
+   * Called when a container using the volume stopped: a tmpfs volume's content lives only
+   * while some running container uses it, as with Docker.
+   */
+  async release(name: string, stillRunning: boolean): Promise<void> {
     const volume = this.volumes.get(name);
-    if (volume && !this.inUse(name)) await this.unmountTmpfs(volume);
+    if (volume && !stillRunning) await this.unmountTmpfs(volume);
   }
 
   private async unmountTmpfs(volume: VolumeRecord): Promise<void> {

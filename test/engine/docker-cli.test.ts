@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import { busyboxTar, repo, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
 
 const dockerBinary = '/usr/local/bin/docker';
 let engine: TestEngine;
@@ -116,5 +118,38 @@ describe('the real docker CLI against the engine', () => {
     );
     await ok('volume', 'rm', 'vol');
     expect((await ok('volume', 'ls', '-q')).trim()).toBe('');
+  });
+
+  it('mounts a tmpfs volume while a container uses it and refuses to remove it meanwhile', async () => {
+    await ok('volume', 'create', '--opt', 'type=tmpfs', '--opt', 'o=size=10m', 'scratch');
+    await ok('run', '-d', '--name', 'scratcher', '-v', 'scratch:/t', 'busybox', 'sleep', '1000');
+    const mountpoint = (
+      await ok('volume', 'inspect', '--format', '{{.Mountpoint}}', 'scratch')
+    ).trim();
+    const mounted = () => readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${mountpoint} `);
+    expect(mounted()).toBe(true);
+    expect((await docker('volume', 'rm', 'scratch')).stderr).toMatch(/volume is in use/);
+    await ok('rm', '-f', 'scratcher');
+    expect(mounted()).toBe(false);
+    await ok('volume', 'rm', 'scratch');
+  });
+
+  it('tags, saves, imports, inspects and removes images', async () => {
+    await ok('tag', 'busybox', 'mybox:1');
+    expect(await ok('images', '--format', '{{.Repository}}:{{.Tag}}')).toContain('mybox:1');
+    const archive = join(engine.root, 'saved.tar');
+    await ok('save', '-o', archive, 'mybox:1');
+    expect(statSync(archive).size).toBeGreaterThan(100_000);
+    expect(await ok('rmi', 'mybox:1')).toContain('Untagged: mybox:1');
+    const rootfs = join(engine.root, 'import.tar');
+    execFileSync('tar', ['-C', join(repo, 'test/engine'), '-cf', rootfs, 'support.ts']);
+    const imported = await docker('import', rootfs, 'imported:v1');
+    expect(imported.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
+    expect((await ok('image', 'inspect', '--format', '{{.Os}}', 'imported:v1')).trim()).toBe(
+      'linux',
+    );
+    expect(await ok('history', 'busybox')).toContain('IMAGE');
+    await ok('rmi', 'imported:v1');
+    expect((await docker('image', 'inspect', 'imported:v1')).code).toBe(1);
   });
 });

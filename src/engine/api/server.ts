@@ -81,11 +81,7 @@ export function createApiServer(log: Logger): FastifyInstance {
     return503OnClosing: false,
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    ['application/json', 'text/plain'],
-    { parseAs: 'string' },
-    parseJsonBody,
-  );
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   app.addHook('onRequest', async (request, reply) => {

@@ -137,6 +137,20 @@ export class ContainerManager {
     return undefined;
   }
 
+  /** Lets go of the volumes of a container that stopped (tmpfs volumes unmount when unused). */
+  private async releaseVolumes(record: ContainerRecord): Promise<void> {
+    for (const point of record.Mounts) {
+      if (!point.Name) continue;
+      const stillRunning = this.all().some(
+        (other) =>
+          other.record.Id !== record.Id &&
+          other.record.State.Running &&
+          other.record.Mounts.some((mount) => mount.Name === point.Name),
+      );
+      await this.deps.volumes.release(point.Name, stillRunning).catch(() => undefined);
+    }
+  }
+
   volumeUsers(volume: string): string[] {
     return this.all()
       .filter((live) =>
@@ -416,9 +430,7 @@ export class ContainerManager {
     await images()
       .unmountSnapshot(record.Id)
       .catch(() => undefined);
-    for (const point of record.Mounts) {
-      if (point.Name) await this.deps.volumes.release(point.Name).catch(() => undefined);
-    }
+    await this.releaseVolumes(record);
     const ranForMs = Date.now() - Date.parse(record.State.StartedAt);
     Object.assign(record.State, {
       Status: 'exited',
