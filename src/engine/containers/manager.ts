@@ -221,8 +221,10 @@ export class ContainerManager {
     this.containers.set(id, live);
     try {
       record.Mounts = await resolveMounts(config, request.hostConfig, this.deps.volumes);
-      await this.deps.images().createSnapshot(id, image.id, name.slice(1));
-      await this.save(record);
+      await Promise.all([
+        this.deps.images().createSnapshot(id, image.id, name.slice(1)),
+        this.save(record),
+      ]);
     } catch (error) {
       this.containers.delete(id);
       await this.deps
@@ -331,20 +333,27 @@ export class ContainerManager {
     await mkdir(files.dir, { recursive: true });
     let created = false;
     try {
-      const rootfs = await images().mountSnapshot(record.Id);
-      const plan = await network.prepare(record);
+      const bundle = this.store.objectDir(record.Id);
+      const [rootfs, plan] = await Promise.all([
+        images().mountSnapshot(record.Id),
+        network.prepare(record),
+        mkdir(join(bundle, 'bundle'), { recursive: true }),
+      ]);
+      const [user, mountSources, etcFiles] = await Promise.all([
+        resolveUser(rootfs, record.Config.User ?? ''),
+        this.mountSources(record),
+        this.writeEtcFiles(record, plan),
+      ]);
       const spec = buildSpec({
         container: record,
         rootfs,
-        user: await resolveUser(rootfs, record.Config.User ?? ''),
-        mountSources: await this.mountSources(record),
+        user,
+        mountSources,
         networkNamespace: plan.namespace,
-        etcFiles: await this.writeEtcFiles(record, plan),
+        etcFiles,
         cgroupsPath: `${cgroupParent}/${record.Id}`,
         hardLimits: hardLimits(),
       });
-      const bundle = this.store.objectDir(record.Id);
-      await mkdir(join(bundle, 'bundle'), { recursive: true });
       // Regenerated at every start, so a plain write is enough.
       await writeFile(join(bundle, 'bundle', 'config.json'), JSON.stringify(spec));
       const monitor = {
@@ -616,8 +625,10 @@ export class ContainerManager {
     live.exitWatch?.stop();
     await this.deps.images().removeSnapshot(record.Id);
     this.containers.delete(record.Id);
-    await rm(runFiles(this.deps.paths, record.Id).dir, { recursive: true, force: true });
-    await this.store.remove(record.Id);
+    await Promise.all([
+      rm(runFiles(this.deps.paths, record.Id).dir, { recursive: true, force: true }),
+      this.store.remove(record.Id),
+    ]);
     if (removeVolumes) {
       for (const point of record.Mounts) {
         const volume = point.Name ? this.deps.volumes.find(point.Name) : undefined;
