@@ -18,6 +18,8 @@ interface Shape {
   format?: (value: unknown) => unknown;
   /** Fields dropped when they hold this value (Compose's omitempty on booleans). */
   omitFalse?: readonly string[];
+  /** Collections dropped when empty (Compose's omitempty on maps and lists). */
+  omitEmpty?: readonly string[];
   omit?: readonly string[];
 }
 
@@ -223,6 +225,29 @@ const SERVICE: Shape = {
     'pre_stop',
   ],
   omit: ['name', 'env_file'],
+  omitEmpty: [
+    'annotations',
+    'cap_add',
+    'cap_drop',
+    'configs',
+    'depends_on',
+    'devices',
+    'dns',
+    'dns_search',
+    'environment',
+    'expose',
+    'extra_hosts',
+    'labels',
+    'links',
+    'ports',
+    'profiles',
+    'secrets',
+    'storage_opt',
+    'sysctls',
+    'tmpfs',
+    'volumes',
+    'volumes_from',
+  ],
   fields: {
     build: BUILD,
     configs: { each: FILE_REFERENCE },
@@ -324,6 +349,12 @@ function orderSet(order: readonly string[]): Set<string> {
   return set;
 }
 
+function isEmptyCollection(value: unknown): boolean {
+  return Array.isArray(value)
+    ? value.length === 0
+    : isPlainObject(value) && Object.keys(value).length === 0;
+}
+
 /** Known fields in order, then unknown fields sorted, then x-* extensions sorted. */
 function orderedKeys(
   object: Record<string, unknown>,
@@ -350,6 +381,7 @@ function shapeValue(value: unknown, shape: Shape | undefined): unknown {
     const field = value[key];
     if (field === undefined || shape?.omit?.includes(key)) continue;
     if (field === false && shape?.omitFalse?.includes(key)) continue;
+    if (isEmptyCollection(field) && shape?.omitEmpty?.includes(key)) continue;
     out[key] = shapeValue(field, shape?.fields?.[key] ?? shape?.each);
   }
   return out;
