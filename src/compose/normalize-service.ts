@@ -120,6 +120,9 @@ export function normalizeService(
       );
     }
   }
+  if (raw.blkio_config !== undefined) {
+    service.blkio_config = normalizeBlkio(raw.blkio_config as Raw, at('blkio_config'), lookup);
+  }
   if (raw.deploy !== undefined)
     service.deploy = normalizeDeploy(raw.deploy as Raw, at('deploy'), lookup);
   normalizeScale(service, raw, at, lookup);
@@ -293,6 +296,22 @@ function normalizeFileReferences(raw: unknown, defaultTargetDir?: string): FileR
   });
 }
 
+const BLKIO_RATES = ['device_read_bps', 'device_write_bps'] as const;
+
+/** blkio byte rates ("12mb") in bytes; iops and weights are plain numbers already. */
+function normalizeBlkio(raw: Raw, path: FieldPath, lookup: SourceLookup): Raw {
+  const blkio: Raw = { ...raw };
+  for (const field of BLKIO_RATES) {
+    const devices = raw[field] as Raw[] | undefined;
+    if (!devices) continue;
+    blkio[field] = devices.map((device, index) => ({
+      ...device,
+      rate: toBytes(device.rate, [...path, field, index, 'rate'], lookup),
+    }));
+  }
+  return blkio;
+}
+
 function normalizeDeploy(raw: Raw, path: FieldPath, lookup: SourceLookup): Raw {
   const deploy: Raw = { ...raw };
   if (raw.labels !== undefined) deploy.labels = toStringMap(raw.labels);
@@ -301,12 +320,13 @@ function normalizeDeploy(raw: Raw, path: FieldPath, lookup: SourceLookup): Raw {
     const normalized: Raw = { ...resources };
     for (const kind of ['limits', 'reservations'] as const) {
       const resource = resources[kind];
-      if (resource?.memory !== undefined) {
-        normalized[kind] = {
-          ...resource,
-          memory: toBytes(resource.memory, [...path, 'resources', kind, 'memory'], lookup),
-        };
+      if (!resource) continue;
+      const canonical: Raw = { ...resource };
+      if (resource.memory !== undefined) {
+        canonical.memory = toBytes(resource.memory, [...path, 'resources', kind, 'memory'], lookup);
       }
+      if (typeof resource.cpus === 'string') canonical.cpus = Number(resource.cpus);
+      normalized[kind] = canonical;
     }
     deploy.resources = normalized;
   }

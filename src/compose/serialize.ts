@@ -125,6 +125,8 @@ const DEPLOY: Shape = {
   },
 };
 
+const BLKIO_RATE: Shape = { each: { order: ['path', 'rate'], fields: { rate: BYTES } } };
+
 const SERVICE: Shape = {
   order: [
     'profiles',
@@ -250,6 +252,17 @@ const SERVICE: Shape = {
   ],
   fields: {
     build: BUILD,
+    blkio_config: {
+      order: [
+        'weight',
+        'weight_device',
+        'device_read_bps',
+        'device_read_iops',
+        'device_write_bps',
+        'device_write_iops',
+      ],
+      fields: { device_read_bps: BLKIO_RATE, device_write_bps: BLKIO_RATE },
+    },
     configs: { each: FILE_REFERENCE },
     secrets: { each: FILE_REFERENCE },
     depends_on: { each: { order: ['condition', 'restart', 'required'], omitFalse: ['restart'] } },

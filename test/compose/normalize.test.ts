@@ -357,6 +357,23 @@ describe('service fields', () => {
     ],
     ['cpus as a string', { cpus: '0.5' }, { cpus: 0.5 }],
     [
+      'blkio byte rates',
+      {
+        blkio_config: {
+          weight: 300,
+          device_read_bps: [{ path: '/dev/sdb', rate: '12mb' }],
+          device_write_iops: [{ path: '/dev/sdb', rate: 30 }],
+        },
+      },
+      {
+        blkio_config: {
+          weight: 300,
+          device_read_bps: [{ path: '/dev/sdb', rate: 12_582_912 }],
+          device_write_iops: [{ path: '/dev/sdb', rate: 30 }],
+        },
+      },
+    ],
+    [
       'lifecycle hooks',
       {
         post_start: [{ command: './warm.sh --fast', environment: ['A=1', 'FROM_ENV'] }],
@@ -381,7 +398,7 @@ describe('service fields', () => {
       },
       {
         deploy: {
-          resources: { limits: { memory: 52_428_800, cpus: '0.5' } },
+          resources: { limits: { memory: 52_428_800, cpus: 0.5 } },
           restart_policy: { delay: '5s' },
         },
       },
