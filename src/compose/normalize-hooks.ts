@@ -26,21 +26,3 @@ export function normalizeHooks(
     return hook;
   });
 }
-
-export interface DeviceMapping {
-  source: string;
-  target: string;
-  permissions: string;
-}
-
-/**
- * devices: "HOST[:CONTAINER[:PERMISSIONS]]" becomes {source, target, permissions}
- * (permissions default to rwm); the long form is kept.
- */
-export function normalizeDevices(raw: unknown[]): (DeviceMapping | Raw)[] {
-  return raw.map((entry) => {
-    if (typeof entry !== 'string') return entry as Raw;
-    const [source, target = source, permissions = 'rwm'] = entry.split(':');
-    return { source, target, permissions };
-  });
-}

@@ -11,8 +11,9 @@ import type {
   ServiceDependency,
   ServiceNetworkConfig,
 } from './model.js';
-import { HOOK_FIELDS, normalizeDevices, normalizeHooks } from './normalize-hooks.js';
+import { HOOK_FIELDS, normalizeHooks } from './normalize-hooks.js';
 import { normalizePorts } from './normalize-ports.js';
+import { normalizeResources } from './normalize-resources.js';
 import {
   type Lookup,
   toBytes,
@@ -43,7 +44,6 @@ export interface ServiceNormalizeContext {
 
 type Raw = Record<string, unknown>;
 
-const BYTE_FIELDS = ['mem_limit', 'mem_reservation', 'memswap_limit', 'shm_size'] as const;
 const STRING_LIST_FIELDS = ['dns', 'dns_search', 'tmpfs'] as const;
 const MAP_FIELDS = ['labels', 'annotations', 'sysctls', 'storage_opt'] as const;
 const GIT_OR_URL_CONTEXT = /^(https?:\/\/|git@|git:\/\/|ssh:\/\/|github\.com\/)/;
@@ -58,27 +58,13 @@ export function normalizeService(
   const at = (...rest: (string | number)[]): FieldPath => [...path, ...rest];
   const { lookup } = context;
   const service: ServiceConfig = { ...raw, name };
-
-  if (raw.command !== undefined && raw.command !== null) {
-    service.command = toCommand(raw.command, at('command'), lookup);
-  } else delete service.command;
-  if (raw.entrypoint !== undefined && raw.entrypoint !== null) {
-    service.entrypoint = toCommand(raw.entrypoint, at('entrypoint'), lookup);
-  } else delete service.entrypoint;
-
+  normalizeProcess(service, raw, at, lookup, (key) => context.environment[key]);
   if (raw.build !== undefined) service.build = normalizeBuild(raw.build, at('build'), context);
   if (raw.depends_on !== undefined) {
     recordListOrigins(raw.depends_on, at('depends_on'), lookup);
     service.depends_on = normalizeDependsOn(raw.depends_on);
   }
   normalizeEnvironment(service, raw, at, context);
-  if (raw.expose !== undefined) service.expose = toStringList(raw.expose);
-  if (raw.extra_hosts !== undefined) {
-    service.extra_hosts = toExtraHosts(raw.extra_hosts, at('extra_hosts'), lookup);
-  }
-  if (raw.healthcheck !== undefined) {
-    service.healthcheck = normalizeHealthcheck(raw.healthcheck as Raw, at('healthcheck'), lookup);
-  }
   for (const field of MAP_FIELDS) {
     if (raw[field] !== undefined) service[field] = toStringMap(raw[field]);
   }
@@ -86,47 +72,75 @@ export function normalizeService(
   for (const field of STRING_LIST_FIELDS) {
     if (raw[field] !== undefined) service[field] = toStringList(raw[field]);
   }
-  for (const field of BYTE_FIELDS) {
-    if (raw[field] !== undefined) service[field] = toBytes(raw[field], at(field), lookup);
+  normalizeNetworking(service, raw, at, lookup);
+  normalizeMounts(service, raw, at, context);
+  normalizeResources(service, raw, lookup);
+  return service;
+}
+
+type At = (...rest: (string | number)[]) => FieldPath;
+
+/** What runs: command, entrypoint, lifecycle hooks, healthcheck, stop grace period. */
+function normalizeProcess(
+  service: ServiceConfig,
+  raw: Raw,
+  at: At,
+  lookup: ModelSourceMap,
+  environment: Lookup,
+): void {
+  if (raw.command !== undefined && raw.command !== null) {
+    service.command = toCommand(raw.command, at('command'), lookup);
+  } else delete service.command;
+  if (raw.entrypoint !== undefined && raw.entrypoint !== null) {
+    service.entrypoint = toCommand(raw.entrypoint, at('entrypoint'), lookup);
+  } else delete service.entrypoint;
+  if (raw.healthcheck !== undefined) {
+    service.healthcheck = normalizeHealthcheck(raw.healthcheck as Raw, at('healthcheck'), lookup);
   }
   if (raw.stop_grace_period !== undefined) {
     service.stop_grace_period = toDuration(raw.stop_grace_period, at('stop_grace_period'), lookup);
   }
+  for (const field of HOOK_FIELDS) {
+    if (raw[field] !== undefined)
+      service[field] = normalizeHooks(raw[field], at(field), lookup, environment);
+  }
+}
+
+/** Networks joined, ports published and exposed, extra hosts. */
+function normalizeNetworking(
+  service: ServiceConfig,
+  raw: Raw,
+  at: At,
+  lookup: ModelSourceMap,
+): void {
   recordListOrigins(raw.networks, at('networks'), lookup);
   service.networks = normalizeServiceNetworks(raw);
   if (service.networks === undefined) delete service.networks;
   if (raw.ports !== undefined)
     service.ports = normalizePorts(raw.ports as unknown[], at('ports'), lookup);
+  if (raw.expose !== undefined) service.expose = toStringList(raw.expose);
+  if (raw.extra_hosts !== undefined) {
+    service.extra_hosts = toExtraHosts(raw.extra_hosts, at('extra_hosts'), lookup);
+  }
+}
+
+/** Volumes, secrets and configs mounted into the containers. */
+function normalizeMounts(
+  service: ServiceConfig,
+  raw: Raw,
+  at: At,
+  context: ServiceNormalizeContext,
+): void {
   if (raw.volumes !== undefined) {
     service.volumes = normalizeServiceVolumes(raw.volumes as unknown[], at('volumes'), {
       workingDir: context.workingDir,
       home: context.environment.HOME,
-      lookup,
+      lookup: context.lookup,
     });
   }
   if (raw.secrets !== undefined)
     service.secrets = normalizeFileReferences(raw.secrets, '/run/secrets/');
   if (raw.configs !== undefined) service.configs = normalizeFileReferences(raw.configs);
-  if (raw.ulimits !== undefined) service.ulimits = raw.ulimits as ServiceConfig['ulimits'];
-  if (raw.devices !== undefined) service.devices = normalizeDevices(raw.devices as unknown[]);
-  if (typeof raw.cpus === 'string') service.cpus = Number(raw.cpus);
-  for (const field of HOOK_FIELDS) {
-    if (raw[field] !== undefined) {
-      service[field] = normalizeHooks(
-        raw[field],
-        at(field),
-        lookup,
-        (key) => context.environment[key],
-      );
-    }
-  }
-  if (raw.blkio_config !== undefined) {
-    service.blkio_config = normalizeBlkio(raw.blkio_config as Raw, at('blkio_config'), lookup);
-  }
-  if (raw.deploy !== undefined)
-    service.deploy = normalizeDeploy(raw.deploy as Raw, at('deploy'), lookup);
-  normalizeScale(service, raw, at, lookup);
-  return service;
 }
 
 /** A list that becomes a map keyed by its entries: each key remembers its list index. */
@@ -206,7 +220,7 @@ function normalizeEnvFiles(raw: unknown): EnvFileReference[] {
 function normalizeEnvironment(
   service: ServiceConfig,
   raw: Raw,
-  at: (...rest: (string | number)[]) => FieldPath,
+  at: At,
   context: ServiceNormalizeContext,
 ): void {
   const projectLookup: Lookup = (key) => context.environment[key];
@@ -231,7 +245,7 @@ function normalizeEnvironment(
 function normalizeLabelFiles(
   service: ServiceConfig,
   raw: Raw,
-  at: (...rest: (string | number)[]) => FieldPath,
+  at: At,
   context: ServiceNormalizeContext,
 ): void {
   const files = toStringList(raw.label_file);
@@ -294,78 +308,4 @@ function normalizeFileReferences(raw: unknown, defaultTargetDir?: string): FileR
     if (reference.gid !== undefined) reference.gid = String(reference.gid);
     return reference;
   });
-}
-
-const BLKIO_RATES = ['device_read_bps', 'device_write_bps'] as const;
-
-/** blkio byte rates ("12mb") in bytes; iops and weights are plain numbers already. */
-function normalizeBlkio(raw: Raw, path: FieldPath, lookup: SourceLookup): Raw {
-  const blkio: Raw = { ...raw };
-  for (const field of BLKIO_RATES) {
-    const devices = raw[field] as Raw[] | undefined;
-    if (!devices) continue;
-    blkio[field] = devices.map((device, index) => ({
-      ...device,
-      rate: toBytes(device.rate, [...path, field, index, 'rate'], lookup),
-    }));
-  }
-  return blkio;
-}
-
-function normalizeDeploy(raw: Raw, path: FieldPath, lookup: SourceLookup): Raw {
-  const deploy: Raw = { ...raw };
-  if (raw.labels !== undefined) deploy.labels = toStringMap(raw.labels);
-  const resources = raw.resources as Record<string, Raw | undefined> | undefined;
-  if (resources) {
-    const normalized: Raw = { ...resources };
-    for (const kind of ['limits', 'reservations'] as const) {
-      const resource = resources[kind];
-      if (!resource) continue;
-      const canonical: Raw = { ...resource };
-      if (resource.memory !== undefined) {
-        canonical.memory = toBytes(resource.memory, [...path, 'resources', kind, 'memory'], lookup);
-      }
-      if (typeof resource.cpus === 'string') canonical.cpus = Number(resource.cpus);
-      normalized[kind] = canonical;
-    }
-    deploy.resources = normalized;
-  }
-  const durations: [string, string][] = [
-    ['restart_policy', 'delay'],
-    ['restart_policy', 'window'],
-    ['update_config', 'delay'],
-    ['update_config', 'monitor'],
-    ['rollback_config', 'delay'],
-    ['rollback_config', 'monitor'],
-  ];
-  for (const [section, field] of durations) {
-    const block = deploy[section] as Raw | undefined;
-    if (block?.[field] !== undefined) {
-      deploy[section] = {
-        ...block,
-        [field]: toDuration(block[field], [...path, section, field], lookup),
-      };
-    }
-  }
-  return deploy;
-}
-
-/** `scale` and `deploy.replicas` say the same thing; they must agree. */
-function normalizeScale(
-  service: ServiceConfig,
-  raw: Raw,
-  at: (...rest: (string | number)[]) => FieldPath,
-  lookup: SourceLookup,
-): void {
-  const replicas = (raw.deploy as Raw | undefined)?.replicas;
-  if (typeof replicas !== 'number') return;
-  if (typeof raw.scale === 'number' && raw.scale !== replicas) {
-    throw errorAt(
-      lookup,
-      at('scale'),
-      `scale ${raw.scale} does not match deploy.replicas ${replicas}`,
-      'set only one of them',
-    );
-  }
-  service.scale = replicas;
 }
