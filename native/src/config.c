@@ -440,3 +440,29 @@ const char *config_annotation(const config *cfg, const char *key) {
     if (!strcmp(cfg->annotations.keys[i], key)) return cfg->annotations.values[i];
   return NULL;
 }
+
+static void free_process(process_spec *p) {
+  free(p->args);
+  free(p->env);
+  free(p->additional_gids);
+  free(p->rlimits);
+}
+
+void config_free(config *cfg) {
+  if (!cfg) return;
+  free_process(&cfg->process);
+  for (size_t i = 0; i < cfg->mount_count; i++) free(cfg->mounts[i].options);
+  free(cfg->mounts);
+  free(cfg->devices);
+  free(cfg->resources.devices);
+  free(cfg->sysctl.keys);
+  free(cfg->sysctl.values);
+  free(cfg->annotations.keys);
+  free(cfg->annotations.values);
+  free(cfg->masked_paths);
+  free(cfg->readonly_paths);
+  free(cfg->root_path);
+  free(cfg->bundle);
+  json_free(cfg->document);
+  free(cfg);
+}

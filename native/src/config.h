@@ -108,6 +108,7 @@ typedef struct config {
 
 /* Reads <bundle>/config.json. Errors read "config.json: process.args: why (line N)". */
 config *config_load(const char *bundle);
+void config_free(config *cfg);
 int config_has_namespace(const config *cfg, int flag);
 const namespace_spec *config_namespace(const config *cfg, int flag);
 const char *config_annotation(const config *cfg, const char *key);

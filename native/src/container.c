@@ -84,7 +84,8 @@ void container_init(const config *cfg, int sync) {
   }
   if (rootfs_finish(cfg) < 0 || process_become(&cfg->process) < 0) report_and_exit(sync);
   char *path = process_find_executable(&cfg->process);
-  if (!path) report_and_exit(sync);
+  /* The profile is checked here, not by the caller, so the monitor never holds libseccomp's memory. */
+  if (!path || (cfg->seccomp && seccomp_check(cfg->seccomp) < 0)) report_and_exit(sync);
   char ready = SYNC_READY;
   if (send(sync, &ready, 1, MSG_NOSIGNAL) != 1 || wait_for(sync, SYNC_START) < 0) _exit(127);
   if (cfg->use_init) {

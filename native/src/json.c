@@ -5,12 +5,59 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* A document's values live in mmap'd blocks released at once by json_free: no heap
+ * fragmentation, and a process that drops a large config (the monitor) really gets the memory back. */
+typedef struct arena_block {
+  struct arena_block *next;
+  size_t used, size;
+} arena_block;
 
 typedef struct {
   const char *p, *end;
   int line;
   int depth;
+  arena_block *arena;
 } parser;
+
+static void *arena_alloc(parser *ps, size_t size) {
+  size = (size + 15) & ~(size_t)15;
+  arena_block *b = ps->arena;
+  if (!b || b->used + size > b->size) {
+    size_t want = sizeof(arena_block) + size;
+    size_t block = want > 65536 ? (want + 4095) & ~(size_t)4095 : 65536;
+    arena_block *fresh = mmap(NULL, block, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fresh == MAP_FAILED) {
+      static const char message[] = "tcrun: out of memory\n";
+      if (write(2, message, sizeof(message) - 1) < 0) _exit(1);
+      _exit(1);
+    }
+    fresh->next = b;
+    fresh->used = (sizeof(arena_block) + 15) & ~(size_t)15;
+    fresh->size = block;
+    ps->arena = b = fresh;
+  }
+  void *p = (char *)b + b->used;
+  b->used += size;
+  return p;
+}
+
+static void arena_release(arena_block *b) {
+  while (b) {
+    arena_block *next = b->next;
+    munmap(b, b->size);
+    b = next;
+  }
+}
+
+static char *arena_copy(parser *ps, const char *data, size_t len) {
+  char *p = arena_alloc(ps, len + 1);
+  memcpy(p, data, len);
+  p[len] = '\0';
+  return p;
+}
 
 static json_value *parse_value(parser *ps);
 
@@ -29,7 +76,7 @@ static void skip_space(parser *ps) {
 }
 
 static json_value *new_value(parser *ps, json_type type) {
-  json_value *v = xcalloc(1, sizeof(*v));
+  json_value *v = arena_alloc(ps, sizeof(*v)); /* mmap'd memory is zeroed */
   v->type = type;
   v->line = ps->line;
   return v;
@@ -133,11 +180,11 @@ static json_value *parse_string(parser *ps) {
   strbuf sb = {0};
   if (parse_string_raw(ps, &sb) < 0) {
     sb_free(&sb);
-    free(v);
     return NULL;
   }
-  v->string = sb.data;
+  v->string = arena_copy(ps, sb.data, sb.len);
   v->length = sb.len;
+  sb_free(&sb);
   return v;
 }
 
@@ -187,13 +234,23 @@ static json_value *parse_literal(parser *ps, const char *word, json_type type, i
   return v;
 }
 
-static void append_item(json_value *v, char *key, json_value *item) {
-  v->items = xrealloc(v->items, (v->count + 1) * sizeof(*v->items));
-  v->items[v->count] = item;
-  if (v->type == JSON_OBJECT) {
-    v->keys = xrealloc(v->keys, (v->count + 1) * sizeof(*v->keys));
-    v->keys[v->count] = key;
+static void append_item(parser *ps, json_value *v, char *key, json_value *item) {
+  /* Capacity doubles at powers of two (8, 16, ...): arrays are copied, the old ones stay in the arena. */
+  if (v->count >= 8 && (v->count & (v->count - 1)) == 0) {
+    json_value **items = arena_alloc(ps, 2 * v->count * sizeof(*items));
+    memcpy(items, v->items, v->count * sizeof(*items));
+    v->items = items;
+    if (v->type == JSON_OBJECT) {
+      char **keys = arena_alloc(ps, 2 * v->count * sizeof(*keys));
+      memcpy(keys, v->keys, v->count * sizeof(*keys));
+      v->keys = keys;
+    }
+  } else if (v->count == 0) {
+    v->items = arena_alloc(ps, 8 * sizeof(*v->items));
+    if (v->type == JSON_OBJECT) v->keys = arena_alloc(ps, 8 * sizeof(*v->keys));
   }
+  v->items[v->count] = item;
+  if (v->type == JSON_OBJECT) v->keys[v->count] = key;
   v->count++;
 }
 
@@ -214,22 +271,22 @@ static json_value *parse_container(parser *ps, json_type type) {
     if (type == JSON_OBJECT) {
       if (ps->p >= ps->end || *ps->p != '"') goto bad_key;
       strbuf sb = {0};
-      if (parse_string_raw(ps, &sb) < 0) goto fail;
-      key = sb.data;
+      if (parse_string_raw(ps, &sb) < 0) {
+        sb_free(&sb);
+        goto fail;
+      }
+      key = arena_copy(ps, sb.data, sb.len);
+      sb_free(&sb);
       skip_space(ps);
       if (ps->p >= ps->end || *ps->p != ':') {
-        free(key);
         syntax_error(ps, "expected ':' after object key");
         goto fail;
       }
       ps->p++;
     }
     json_value *item = parse_value(ps);
-    if (!item) {
-      free(key);
-      goto fail;
-    }
-    append_item(v, key, item);
+    if (!item) goto fail;
+    append_item(ps, v, key, item);
     skip_space(ps);
     if (ps->p < ps->end && *ps->p == ',') {
       ps->p++;
@@ -246,7 +303,6 @@ static json_value *parse_container(parser *ps, json_type type) {
 bad_key:
   syntax_error(ps, "expected a string key");
 fail:
-  json_free(v);
   return NULL;
 }
 
@@ -267,27 +323,21 @@ static json_value *parse_value(parser *ps) {
 }
 
 json_value *json_parse(const char *text, size_t len) {
-  parser ps = {text, text + len, 1, 0};
+  parser ps = {text, text + len, 1, 0, NULL};
   json_value *v = parse_value(&ps);
-  if (!v) return NULL;
   skip_space(&ps);
-  if (ps.p != ps.end) {
-    json_free(v);
-    return syntax_error(&ps, "unexpected data after the value");
+  if (v && ps.p != ps.end) v = syntax_error(&ps, "unexpected data after the value");
+  if (!v) {
+    arena_release(ps.arena);
+    return NULL;
   }
+  /* The root records its arena; the root of every document is what json_free takes. */
+  v->arena = ps.arena;
   return v;
 }
 
-void json_free(json_value *v) {
-  if (!v) return;
-  for (size_t i = 0; i < v->count; i++) {
-    json_free(v->items[i]);
-    if (v->keys) free(v->keys[i]);
-  }
-  free(v->items);
-  free(v->keys);
-  free(v->string);
-  free(v);
+void json_free(json_value *root) {
+  if (root) arena_release(root->arena);
 }
 
 json_value *json_get(const json_value *object, const char *key) {

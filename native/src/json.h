@@ -20,11 +20,13 @@ typedef struct json_value {
   size_t count; /* JSON_ARRAY items / JSON_OBJECT members */
   struct json_value **items;
   char **keys;
+  struct arena_block *arena; /* the root's: every value of the document lives there */
 } json_value;
 
 /* Parses text; on failure returns NULL and sets the error "invalid JSON at line N: why". */
 json_value *json_parse(const char *text, size_t len);
-void json_free(json_value *value);
+/* Frees a whole document: takes its root. */
+void json_free(json_value *root);
 json_value *json_get(const json_value *object, const char *key);
 const char *json_type_name(json_type type);
 

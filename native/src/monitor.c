@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@ typedef struct {
   int stdin_fd;      /* the container's stdin as we write it (pipe or pty master), -1 when none */
   int out_fd[2];     /* stdout, stderr (with a tty: the master, -1) */
   int caller_stdin;  /* foreground tty: our stdin, relayed to the pty */
+  int terminal;      /* process.terminal, kept once the config is freed */
   int start_fifo;
   int signal_fd;
   int exited;
@@ -194,7 +196,7 @@ static void read_output(monitor_ctx *m, int stream) {
 
 static void close_stdin(monitor_ctx *m) {
   if (m->stdin_fd < 0) return;
-  if (m->o->cfg->process.terminal) {
+  if (m->terminal) {
     write_all(m->stdin_fd, "\x04", 1); /* EOF for the program reading the tty */
     return;
   }
@@ -353,6 +355,10 @@ static void monitor_main(const monitor_options *o, int result_fd) {
     write_file_atomic(o->monitor_pid_file, pid, strlen(pid), 0644);
     free(pid);
   }
+  /* The config (a seccomp profile can be large) is not needed any more: give its memory back. */
+  m.terminal = o->cfg->process.terminal;
+  config_free(o->cfg);
+  malloc_trim(0);
   char *text = xasprintf("ok %d", m.pid);
   report(result_fd, text);
   close(result_fd);
@@ -399,7 +405,7 @@ pid_t monitor_spawn(const monitor_options *o) {
 }
 
 int monitor_foreground(const monitor_options *o) {
-  monitor_ctx m = {.o = o, .foreground = 1, .caller_stdin = -1};
+  monitor_ctx m = {.o = o, .foreground = 1, .caller_stdin = -1, .terminal = o->cfg->process.terminal};
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (block_signals(&m) < 0 || create_container(&m) < 0) {
     undo_create(&m);

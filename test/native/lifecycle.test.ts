@@ -106,7 +106,21 @@ describe('create, start, state, delete', () => {
 
   it('keeps the monitor (small, detached) alive after whoever ran create is SIGKILLed', async () => {
     const { id, cgroupsPath } = sandbox.name('orphan');
-    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sh', '-c', 'echo alive'] });
+    const bundle = sandbox.bundle(id, {
+      cgroupsPath,
+      args: ['sh', '-c', 'echo alive'],
+      // A large profile (as Docker's default is) must not stay in the monitor's memory.
+      edit: (config) => {
+        config.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          syscalls: Array.from({ length: 400 }, (_, i) => ({
+            names: [`no_such_syscall_${i}`, `another_unknown_${i}`],
+            action: 'SCMP_ACT_ERRNO',
+            args: [{ index: 0, value: i, op: 'SCMP_CMP_EQ' }],
+          })),
+        };
+      },
+    });
     const monitorFile = sandbox.path(`${id}.monitor`);
     const exitFile = sandbox.path(`${id}.exit`);
     const log = sandbox.path(`${id}.log`);
