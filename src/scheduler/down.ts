@@ -1,7 +1,8 @@
 import type { Project } from '../compose/model.js';
-import { type ObservedContainer, observeContainer } from './convergence-plan.js';
+import type { ObservedContainer } from './convergence-plan.js';
 import { buildDependencyGraph } from './dependency-graph.js';
 import { walkGraph } from './graph-walk.js';
+import { isLive, observeProject } from './observe-project.js';
 import { type Reporter, reportStep } from './progress.js';
 import type { ProjectEngine } from './project-engine.js';
 import { removeResources } from './project-resources.js';
@@ -27,11 +28,7 @@ async function stopAndRemove(
   report: Reporter,
 ): Promise<void> {
   const subject = { kind: 'Container' as const, name: container.name };
-  if (
-    container.state === 'running' ||
-    container.state === 'paused' ||
-    container.state === 'restarting'
-  ) {
+  if (isLive(container)) {
     await reportStep(report, subject, ['Stopping', 'Stopped'], () =>
       engine.stop(container.id, options.timeout),
     );
@@ -51,9 +48,7 @@ export async function downProject(
   options: DownOptions,
   report: Reporter,
 ): Promise<DownResult> {
-  const observed = (await engine.containers(project.name))
-    .map((summary) => observeContainer(summary, project.name))
-    .filter((container): container is ObservedContainer => container !== undefined);
+  const observed = await observeProject(engine, project);
   const ofService = (service: string) =>
     observed.filter((container) => container.service === service);
 

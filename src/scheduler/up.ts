@@ -4,7 +4,6 @@ import { containerCreateBody } from './container-request.js';
 import {
   type ContainerStep,
   type ObservedContainer,
-  observeContainer,
   planConvergence,
   type RecreatePolicy,
   type ServicePlan,
@@ -12,6 +11,7 @@ import {
 import { buildDependencyGraph, type DependencyEdge } from './dependency-graph.js';
 import { waitForCondition } from './dependency-wait.js';
 import { walkGraph } from './graph-walk.js';
+import { observeProject } from './observe-project.js';
 import { type Reporter, reportStep } from './progress.js';
 import type { ProjectEngine } from './project-engine.js';
 import { ensureResources } from './project-resources.js';
@@ -27,6 +27,8 @@ export interface UpOptions {
   noStart?: boolean;
   /** -t: seconds to wait for a container being replaced to stop. */
   timeout?: number;
+  /** --remove-orphans: remove containers of services no longer defined. */
+  removeOrphans?: boolean;
 }
 
 export interface UpResult {
@@ -72,6 +74,15 @@ async function createAndStart(context: StepContext, name: string, number: number
   }
 }
 
+function removeContainer(engine: ProjectEngine, container: ObservedContainer, report: Reporter) {
+  return reportStep(
+    report,
+    { kind: 'Container', name: container.name },
+    ['Removing', 'Removed'],
+    () => engine.remove(container.id, { force: true }),
+  );
+}
+
 async function applyStep(context: StepContext, step: ContainerStep): Promise<void> {
   const { engine, report, options } = context;
   switch (step.action) {
@@ -88,12 +99,7 @@ async function applyStep(context: StepContext, step: ContainerStep): Promise<voi
       );
       return;
     case 'remove':
-      await reportStep(
-        report,
-        { kind: 'Container', name: step.container.name },
-        ['Removing', 'Removed'],
-        () => engine.remove(step.container.id, { force: true }),
-      );
+      await removeContainer(engine, step.container, report);
       return;
     case 'recreate':
       await reportStep(
@@ -126,15 +132,16 @@ export async function upProject(
   const requested = options.services ?? [];
   const withDependencies = Object.keys(selectServices(project, requested).services);
   const services = options.noDeps && requested.length > 0 ? requested : withDependencies;
-  const observed = (await engine.containers(project.name))
-    .map((summary) => observeContainer(summary, project.name))
-    .filter((container): container is ObservedContainer => container !== undefined);
+  const observed = await observeProject(engine, project);
   const plan = planConvergence(project, observed, {
     services,
     scale: options.scale,
     recreate: options.recreate,
   });
   await ensureResources(engine, project, services, report);
+  if (options.removeOrphans) {
+    await Promise.all(plan.orphans.map((container) => removeContainer(engine, container, report)));
+  }
 
   const plans = new Map(plan.services.map((servicePlan) => [servicePlan.service, servicePlan]));
   const primary = primaryContainers(plan.services);
@@ -168,6 +175,6 @@ export async function upProject(
 
   return {
     containers: Object.fromEntries(services.map((service) => [service, liveContainers(service)])),
-    orphans: plan.orphans,
+    orphans: options.removeOrphans ? [] : plan.orphans,
   };
 }
