@@ -301,10 +301,10 @@ int cgroup_enter(const cgroup_set *set, pid_t pid) {
 
 /* rmdir fails with EBUSY while the last exiting processes are being released: retry briefly. */
 static int remove_dir(const char *dir) {
-  for (int attempt = 0; attempt < 200; attempt++) {
+  for (int attempt = 0; attempt < 2000; attempt++) {
     if (rmdir(dir) == 0 || errno == ENOENT) return 0;
     if (errno != EBUSY) break;
-    struct timespec pause = {0, 5 * 1000 * 1000};
+    struct timespec pause = {0, 500 * 1000};
     nanosleep(&pause, NULL);
   }
   return fail_errno("remove cgroup %s", dir);

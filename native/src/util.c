@@ -213,7 +213,9 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
     free(tmp);
     return -1;
   }
-  if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+  /* No fsync: the rename makes the file appear whole; durability across a host crash is not
+   * needed for state that a reboot invalidates anyway, and fsync costs milliseconds. */
+  if (write_all(fd, data, len) < 0) {
     fail_errno("write %s", tmp);
     close(fd);
     unlink(tmp);
