@@ -68,7 +68,7 @@ export class Sandbox {
     return { id, ...this.tcrun(['run', '--bundle', bundle, id]) };
   }
 
-  state(id: string): { status: string; pid: number; bundle: string; id: string } {
+  state(id: string): Record<string, unknown> & { status: string; pid: number; id: string } {
     const result = this.tcrun(['state', id]);
     expect(result.stderr).toBe('');
     return JSON.parse(result.stdout);

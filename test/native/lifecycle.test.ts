@@ -73,8 +73,19 @@ describe('create, start, state, delete', () => {
   it('walks created -> running -> stopped, logging as json-file and writing the exit file', async () => {
     const c = create('life', {
       args: ['sh', '-c', 'echo first; echo oops >&2; printf partial; exit 3'],
+      edit: (config) => {
+        config.annotations = { 'com.example.service': 'web' };
+      },
     });
-    expect(sandbox.state(c.id)).toMatchObject({ id: c.id, status: 'created', pid: c.pid });
+    expect(sandbox.state(c.id)).toMatchObject({
+      ociVersion: expect.any(String),
+      id: c.id,
+      status: 'created',
+      pid: c.pid,
+      bundle: join(sandbox.dir, 'bundles', c.id),
+      created: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/),
+      annotations: { 'com.example.service': 'web' },
+    });
     expect(processAlive(c.pid)).toBe(true);
     expect(logLines(c.log)).toEqual([]);
 
@@ -185,6 +196,29 @@ describe('create, start, state, delete', () => {
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toBe('sleep\u00001000\u0000');
     expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
     expectNoLeaks(sandbox, id, [pid]);
+  });
+});
+
+describe('run in the foreground', () => {
+  it('forwards SIGTERM to the container and exits with its status', async () => {
+    const { id, cgroupsPath } = sandbox.name('fg');
+    const bundle = sandbox.bundle(id, {
+      cgroupsPath,
+      args: ['sh', '-c', 'trap "echo bye; exit 6" TERM; echo ready; while :; do sleep 0.05; done'],
+    });
+    const child = sandbox.spawn(['run', '--bundle', bundle, id]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    await waitFor(() => output.includes('ready'));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(6);
+    expect(output).toBe('ready\nbye\n');
+    expectNoLeaks(sandbox, id);
   });
 });
 
