@@ -120,10 +120,10 @@ int cmd_start(const global_options *g, const char *id) {
   container_state st;
   if (state_read(g->root, id, &st) < 0) return -1;
   const char *status = state_status(&st);
-  if (strcmp(status, "created")) return fail("container %s is %s, not created", id, status), -1;
+  if (strcmp(status, "created")) return fail("container %s is %s, not created", id, status);
   char *fifo = xasprintf("%s/%s", st.dir, START_FIFO);
   int fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return fail_errno("container %s: start", id), -1;
+  if (fd < 0) return fail_errno("container %s: start", id);
   int rc = write(fd, "s", 1) == 1 ? 0 : fail_errno("container %s: start", id);
   close(fd);
   if (rc == 0) rc = await_started(&st, fifo);
@@ -156,14 +156,14 @@ static void kill_all(const container_state *st, int sig) {
 
 int cmd_kill(const global_options *g, const char *id, const char *signal_name, int all) {
   int sig = signal_from_string(signal_name ? signal_name : "TERM");
-  if (sig < 0) return fail("unknown signal %s", signal_name), -1;
+  if (sig < 0) return fail("unknown signal %s", signal_name);
   container_state st;
   if (state_read(g->root, id, &st) < 0) return -1;
   const char *status = state_status(&st);
   if (!strcmp(status, "stopped") || !strcmp(status, "creating"))
-    return fail("container %s is %s: nothing to signal", id, status), -1;
+    return fail("container %s is %s: nothing to signal", id, status);
   if (all) kill_all(&st, sig);
-  else if (kill(st.pid, sig) < 0) return fail_errno("kill %d", st.pid), -1;
+  else if (kill(st.pid, sig) < 0) return fail_errno("kill %d", st.pid);
   state_free(&st);
   return 0;
 }
@@ -199,9 +199,9 @@ int cmd_delete(const global_options *g, const char *id, int force) {
     return -1;
   }
   const char *status = state_status(&st);
-  if (!strcmp(status, "creating") && !force) return fail("container %s is being created", id), -1;
+  if (!strcmp(status, "creating") && !force) return fail("container %s is being created", id);
   if (strcmp(status, "stopped") && strcmp(status, "created") && !force)
-    return fail("container %s is %s: stop it first or use --force", id, status), -1;
+    return fail("container %s is %s: stop it first or use --force", id, status);
   if (strcmp(status, "stopped") && stop_everything(&st) < 0) return -1;
   /* The monitor writes the rest of the log and the exit file, then exits. */
   if (st.monitor_pid > 0 && wait_until_dead(st.monitor_pid, st.monitor_start, 5000) < 0) {
@@ -220,7 +220,7 @@ int cmd_pause(const global_options *g, const char *id, int frozen) {
   if (state_read(g->root, id, &st) < 0) return -1;
   const char *status = state_status(&st);
   if (strcmp(status, frozen ? "running" : "paused"))
-    return fail("container %s is %s, not %s", id, status, frozen ? "running" : "paused"), -1;
+    return fail("container %s is %s, not %s", id, status, frozen ? "running" : "paused");
   int rc = cgroup_freeze(&st.cgroup, frozen);
   state_free(&st);
   return rc < 0 ? -1 : 0;
