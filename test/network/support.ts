@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -84,34 +84,55 @@ export async function linkNames(): Promise<string[]> {
     .filter((name): name is string => Boolean(name));
 }
 
-/** Bound local sockets from /proc/net/{tcp,udp}: TCP listeners and UDP sockets, as "ip:port". */
-export async function boundSockets(protocol: 'tcp' | 'udp'): Promise<string[]> {
+/** Bound local sockets from /proc/net/{tcp,udp}: TCP listeners and UDP sockets, with their inode. */
+export async function boundSockets(
+  protocol: 'tcp' | 'udp',
+): Promise<{ address: string; inode: string }[]> {
   const text = await readFile(`/proc/net/${protocol}`, 'utf8');
   return text
     .split('\n')
     .slice(1)
     .map((line) => line.trim().split(/\s+/))
-    .filter((fields) => fields.length > 3 && (protocol === 'udp' || fields[3] === '0A'))
+    .filter((fields) => fields.length > 9 && (protocol === 'udp' || fields[3] === '0A'))
     .map((fields) => {
       const [ipHex, portHex] = fields[1].split(':');
       const ip = [3, 2, 1, 0]
         .map((i) => Number.parseInt(ipHex.slice(i * 2, i * 2 + 2), 16))
         .join('.');
-      return `${ip}:${Number.parseInt(portHex, 16)}`;
+      return { address: `${ip}:${Number.parseInt(portHex, 16)}`, inode: fields[9] };
     });
 }
 
-/** Asserts that none of our links, namespace files or sockets outlived the test. */
+/** The inodes of the sockets this process holds open (the DNS servers and proxies run in it). */
+async function ownSocketInodes(): Promise<Set<string>> {
+  const fds = await readdir('/proc/self/fd');
+  const targets = await Promise.all(
+    fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+  );
+  return new Set(
+    targets
+      .map((target) => /^socket:\[(\d+)\]$/.exec(target)?.[1])
+      .filter((inode) => inode !== undefined),
+  );
+}
+
+/**
+ * Asserts that none of our links or namespace files outlived the test, and that this
+ * process holds no TCP listener or UDP socket any more (sockets of concurrent runs on the
+ * same addresses are not ours: ownership is checked by inode).
+ */
 export async function expectNoLeaks(leftovers: {
   links?: string[];
   runDir?: string;
-  sockets?: string[];
 }): Promise<void> {
   const links = await linkNames();
   expect(links.filter((name) => leftovers.links?.includes(name))).toEqual([]);
   if (leftovers.runDir) {
     expect(await readdir(leftovers.runDir).catch(() => [])).toEqual([]);
   }
+  const own = await ownSocketInodes();
   const bound = [...(await boundSockets('tcp')), ...(await boundSockets('udp'))];
-  expect(bound.filter((socket) => leftovers.sockets?.includes(socket))).toEqual([]);
+  expect(bound.filter((socket) => own.has(socket.inode)).map((socket) => socket.address)).toEqual(
+    [],
+  );
 }
