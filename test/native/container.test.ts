@@ -128,6 +128,23 @@ describe('process', () => {
   });
 });
 
+describe('config.json reader', () => {
+  it('decodes string escapes and surrogate pairs as JSON says', () => {
+    const { id, cgroupsPath } = sandbox.name('json');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sh', '-c', 'echo "$TEXT"'] });
+    const path = join(bundle, 'config.json');
+    const config = JSON.parse(readFileSync(path, 'utf8'));
+    config.process.env = ['PATH=/bin', 'TEXT=PLACEHOLDER'];
+    config.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }];
+    config.linux.resources.memory = { limit: 1e9 };
+    const escaped = 'caf\\u00e9 \\ud83d\\ude00 tab\\there \\"quoted\\" \\/ \\\\';
+    writeFileSync(path, JSON.stringify(config).replace('PLACEHOLDER', escaped));
+    const result = sandbox.tcrun(['run', '--bundle', bundle, id]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('café 😀 tab\there "quoted" / \\\n');
+  });
+});
+
 describe('namespaces', () => {
   const kinds = ['pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'];
 
