@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDown } from './commands/down.js';
 import { registerEngine } from './commands/engine.js';
+import { registerImage } from './commands/image.js';
+import { registerImages } from './commands/images.js';
 import { registerLogs } from './commands/logs.js';
 import { registerPs } from './commands/ps.js';
 import { registerUp } from './commands/up.js';
@@ -18,6 +20,8 @@ const commandRegistrations: ((program: Command) => void)[] = [
   registerDown,
   registerPs,
   registerLogs,
+  registerImage,
+  registerImages,
   registerEngine,
 ];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogPrinter } from '../../src/cli/log-printer.js';
 import { progressPrinter } from '../../src/cli/progress-printer.js';
-import { formatTable, timeAgo } from '../../src/cli/table.js';
+import { formatTable, humanSize, timeAgo } from '../../src/cli/table.js';
 import { toUnixSeconds } from '../../src/cli/time-argument.js';
 
 describe('LogPrinter', () => {
@@ -43,7 +43,15 @@ describe('progressPrinter', () => {
   });
 });
 
-describe('formatTable and timeAgo', () => {
+describe('formatTable, timeAgo and humanSize', () => {
+  it.each([
+    [512, '512B'],
+    [1_982_621, '1.98MB'],
+    [2_000_000_000, '2GB'],
+  ])('%i bytes read %s', (bytes, text) => {
+    expect(humanSize(bytes)).toBe(text);
+  });
+
   it('aligns columns and leaves no trailing spaces', () => {
     expect(
       formatTable(
@@ -59,9 +67,14 @@ describe('formatTable and timeAgo', () => {
   it.each([
     [0, 'Less than a second ago'],
     [1, '1 second ago'],
+    [70, 'About a minute ago'],
     [125, '2 minutes ago'],
-    [7200, '2 hours ago'],
-    [90_000, '1 day ago'],
+    [3_700, 'About an hour ago'],
+    [7_200, '2 hours ago'],
+    [180_000, '2 days ago'],
+    [30 * 86_400, '4 weeks ago'],
+    [200 * 86_400, '6 months ago'],
+    [1_056 * 86_400, '2 years ago'],
   ])('%i seconds old reads %s', (age, text) => {
     expect(timeAgo(1_000_000 - age, 1_000_000_000)).toBe(text);
   });
