@@ -285,6 +285,8 @@ describe('pause and resume', () => {
     expect(readFileSync(`/proc/${c.pid}/status`, 'utf8')).toMatch(/State:\s+[SD]/);
     expect(sandbox.tcrun(['resume', c.id]).code).toBe(0);
     expect(sandbox.state(c.id).status).toBe('running');
+    // A frozen container can still be removed: delete --force thaws it after the SIGKILL.
+    expect(sandbox.tcrun(['pause', c.id]).code).toBe(0);
     deleteAndCheck(c, true);
   });
 });
