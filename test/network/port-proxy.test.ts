@@ -7,7 +7,14 @@ import { createNetns, destroyNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
 import type { NetworkRecord } from '../../src/network/network-store.js';
 import { PortProxy, requestsFromPortBindings } from '../../src/network/port-proxy.js';
-import { eventually, expectNoLeaks, makeRoot, startInNetns, stopProcess } from './support.js';
+import {
+  eventually,
+  expectNoLeaks,
+  makeRoot,
+  ownBoundSockets,
+  startInNetns,
+  stopProcess,
+} from './support.js';
 
 const root = await makeRoot('ports');
 let manager: NetworkManager;
@@ -115,6 +122,22 @@ describe('published ports', () => {
         return reply !== '';
       });
       expect(reply).toBe('echo:ping');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('ends an idle UDP client session, keeping the published port', async () => {
+    const proxy = await PortProxy.open(address, [{ containerPort: 7, protocol: 'udp' }], {
+      udpIdleMs: 300,
+    });
+    try {
+      const port = proxy.ports[0].hostPort;
+      const before = (await ownBoundSockets()).length;
+      await eventually(async () => (await udpFromHost(port, 'a').catch(() => '')) !== '');
+      expect((await ownBoundSockets()).length).toBe(before + 1);
+      await eventually(async () => (await ownBoundSockets()).length === before, 3000);
+      expect(await udpFromHost(port, 'again')).toBe('echo:again');
     } finally {
       await proxy.close();
     }

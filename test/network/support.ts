@@ -130,9 +130,12 @@ export async function expectNoLeaks(leftovers: {
   if (leftovers.runDir) {
     expect(await readdir(leftovers.runDir).catch(() => [])).toEqual([]);
   }
+  expect(await ownBoundSockets()).toEqual([]);
+}
+
+/** The addresses of the TCP listeners and UDP sockets this process holds. */
+export async function ownBoundSockets(): Promise<string[]> {
   const own = await ownSocketInodes();
   const bound = [...(await boundSockets('tcp')), ...(await boundSockets('udp'))];
-  expect(bound.filter((socket) => own.has(socket.inode)).map((socket) => socket.address)).toEqual(
-    [],
-  );
+  return bound.filter((socket) => own.has(socket.inode)).map((socket) => socket.address);
 }
