@@ -3,12 +3,19 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config.js';
 import { registerDown } from './commands/down.js';
 import { registerEngine } from './commands/engine.js';
+import { registerEvents } from './commands/events.js';
+import { registerExec } from './commands/exec.js';
 import { registerImage } from './commands/image.js';
 import { registerImages } from './commands/images.js';
+import { registerLifecycle } from './commands/lifecycle.js';
 import { registerLogs } from './commands/logs.js';
+import { registerLs } from './commands/ls.js';
+import { registerPort } from './commands/port.js';
 import { registerPs } from './commands/ps.js';
+import { registerTop } from './commands/top.js';
 import { registerUp } from './commands/up.js';
 import { registerVersion, tcomposeVersion } from './commands/version.js';
+import { registerWait } from './commands/wait.js';
 import { addGlobalOptions } from './global-options.js';
 import { renderError } from './render-error.js';
 
@@ -21,6 +28,13 @@ const commandRegistrations: ((program: Command) => void)[] = [
   registerPs,
   registerLogs,
   registerImage,
+  registerLifecycle,
+  registerExec,
+  registerTop,
+  registerPort,
+  registerLs,
+  registerWait,
+  registerEvents,
   registerImages,
   registerEngine,
 ];
@@ -29,6 +43,7 @@ export function buildProgram(): Command {
   const program = new Command('tcompose')
     .description('Compose-first multi-container orchestrator with an embedded engine')
     .version(tcomposeVersion, '--version')
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError(false);
   addGlobalOptions(program);

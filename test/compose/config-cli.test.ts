@@ -124,12 +124,6 @@ describe('tcompose config on the shop stack', () => {
     const result = tcompose(['-f', join(SHOP, 'compose.yaml'), 'up', '--dry-run', 'worker']);
     expect(result.stdout).toBe('level 1: db\nlevel 2: worker\n');
   });
-
-  it('refuses up without --dry-run until there is an engine', () => {
-    const result = tcompose(['-f', join(SHOP, 'compose.yaml'), 'up']);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toBe('the engine is not available yet: use `tcompose up --dry-run`\n');
-  });
 });
 
 describe('tcompose config on invalid files', () => {
