@@ -12,6 +12,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerPort } from './commands/port.js';
 import { registerPs } from './commands/ps.js';
+import { registerRun } from './commands/run.js';
 import { registerTop } from './commands/top.js';
 import { registerUp } from './commands/up.js';
 import { registerVersion, tcomposeVersion } from './commands/version.js';
@@ -30,6 +31,7 @@ const commandRegistrations: ((program: Command) => void)[] = [
   registerImage,
   registerLifecycle,
   registerExec,
+  registerRun,
   registerTop,
   registerPort,
   registerLs,
