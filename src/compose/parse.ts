@@ -9,6 +9,7 @@ import {
   type Pair,
   parseAllDocuments,
   Scalar,
+  visit,
 } from 'yaml';
 import { ComposeError, type FieldPath, type SourcePosition } from './errors.js';
 import {
@@ -106,14 +107,15 @@ function convertDocument(
 class NodeConverter {
   readonly overrides: FieldPath[] = [];
   private readonly expanding = new Set<Node>();
-  /** Resolving an alias searches the whole document, so each alias is resolved once. */
-  private readonly aliasTargets = new Map<Node, Node | undefined>();
+  private readonly aliasTargets: Map<Node, Node | undefined>;
   private readonly expandedSizes = new Map<unknown, number>();
 
   constructor(
-    private readonly document: Document.Parsed,
+    document: Document.Parsed,
     private readonly positionAt: (offset: number) => SourcePosition,
-  ) {}
+  ) {
+    this.aliasTargets = resolveAliases(document);
+  }
 
   convert(node: unknown, path: FieldPath): unknown {
     if (node === null || node === undefined) return null;
@@ -168,9 +170,6 @@ class NodeConverter {
   }
 
   private aliasTarget(node: Node): Node | undefined {
-    if (!this.aliasTargets.has(node)) {
-      this.aliasTargets.set(node, isAlias(node) ? node.resolve(this.document) : undefined);
-    }
     return this.aliasTargets.get(node);
   }
 
@@ -288,6 +287,23 @@ class NodeConverter {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? this.positionAt(range[0]) : undefined;
   }
+}
+
+/**
+ * The node each alias of the document refers to: the last node before it carrying its
+ * anchor, as the YAML library's own `resolve` finds it. One walk for the whole document,
+ * where `resolve` walks it again for every alias.
+ */
+function resolveAliases(document: Document.Parsed): Map<Node, Node | undefined> {
+  const anchored = new Map<string, Node>();
+  const targets = new Map<Node, Node | undefined>();
+  visit(document, {
+    Node(_key, node) {
+      if (isAlias(node)) targets.set(node, anchored.get(node.source));
+      else if (node.anchor) anchored.set(node.anchor, node);
+    },
+  });
+  return targets;
 }
 
 function isMergeKey(key: unknown): boolean {

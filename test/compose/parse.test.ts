@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ComposeError } from '../../src/compose/errors.js';
 import { parseComposeYaml, parseComposeYamlDocuments } from '../../src/compose/parse.js';
 
@@ -160,6 +161,52 @@ describe('parseComposeYaml positions', () => {
     ['an index spelled as a string', ['services', 'web', 'ports', '1', 'target'], 6, 17],
   ] as const)('%s', (_, path, line, column) => {
     expect(locate.locate(path)).toEqual({ file: 'compose.yaml', line, column });
+  });
+});
+
+describe('parseComposeYaml with many aliases', () => {
+  // 300 services, each merging an anchor and aliasing another; halfway through both
+  // anchors are defined again, so each alias must find the last anchor before it.
+  const count = 300;
+  const lines = ['x-defaults: &defaults', '  restart: always', '  labels: {tier: one}'];
+  lines.push('x-env: &env', '  - A=1', 'services:');
+  for (let index = 0; index < count; index++) {
+    if (index === count / 2) {
+      lines.push('  redefined:', '    <<: &defaults', '      restart: "no"', '      user: root');
+      lines.push('    environment: &env [B=2]');
+    }
+    lines.push(`  svc${index}:`, '    <<: *defaults', `    image: app-${index}`);
+    lines.push('    environment: *env');
+  }
+  const text = `${lines.join('\n')}\n`;
+  const parsed = parseComposeYaml(text, 'compose.yaml');
+  const line = (wanted: string, after = 0) => lines.indexOf(wanted, after) + 1;
+
+  it('resolves values as the YAML library does', () => {
+    expect(parsed.value).toEqual(parse(text, { merge: true, maxAliasCount: -1 }));
+  });
+
+  it('positions every expanded copy at its anchored source', () => {
+    const secondHalf = line('  redefined:');
+    for (let index = 0; index < count; index++) {
+      const service = `svc${index}`;
+      const own = line(`  ${service}:`);
+      const at = (path: (string | number)[]) =>
+        parsed.locate.locate(['services', service, ...path]);
+      expect(at(['image'])).toEqual({ file: 'compose.yaml', line: own + 2, column: 12 });
+      if (index < count / 2) {
+        expect(at(['restart'])).toEqual({ file: 'compose.yaml', line: 2, column: 12 });
+        expect(at(['labels', 'tier'])).toEqual({ file: 'compose.yaml', line: 3, column: 18 });
+        expect(at(['environment', 0])).toEqual({ file: 'compose.yaml', line: 5, column: 5 });
+      } else {
+        expect(at(['restart'])).toEqual({ file: 'compose.yaml', line: secondHalf + 2, column: 16 });
+        expect(at(['environment', 0])).toEqual({
+          file: 'compose.yaml',
+          line: secondHalf + 4,
+          column: 24,
+        });
+      }
+    }
   });
 });
 
