@@ -219,4 +219,32 @@ describe('container lifecycle', () => {
     );
     expect(df.Images).toHaveLength(1);
   });
+
+  it('filters system calls under no-new-privileges and fails a start cleanly', async () => {
+    const filtered = await docker([
+      'run',
+      '--rm',
+      '--security-opt',
+      'no-new-privileges',
+      'busybox',
+      'sh',
+      '-c',
+      'grep Seccomp: /proc/self/status; unshare -m true || echo denied',
+    ]);
+    expect(filtered.stdout).toMatch(/Seccomp:\s+2\ndenied\n/);
+    // The user does not exist in the image: the start fails, the attached CLI is told, and
+    // the auto-remove container is gone.
+    const failed = await docker([
+      'run',
+      '--rm',
+      '--name',
+      'failing',
+      '-u',
+      'nosuchuser',
+      'busybox',
+      'true',
+    ]);
+    expect(failed.code).toBe(125);
+    expect((await docker(['ps', '-a', '-q', '--filter', 'name=failing'])).stdout).toBe('');
+  });
 });

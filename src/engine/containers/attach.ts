@@ -79,6 +79,9 @@ export async function attachContainer(
     await relay(attachSocket, endpoint, options, tty).catch(() => endpoint.output.end());
     return;
   }
-  const cancel = manager.onNextStart(live, (socket) => relay(socket, endpoint, options, tty));
+  const cancel = manager.onNextStart(live, async (socket) => {
+    if (socket === undefined) endpoint.output.end();
+    else await relay(socket, endpoint, options, tty);
+  });
   void endpoint.closed.then(cancel);
 }

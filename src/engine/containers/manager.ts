@@ -18,6 +18,7 @@ import { builtinNetworkModes, type NetworkAttacher, type NetworkPlan } from './n
 import { checkRestartPolicy, nextBackoff, shouldRestart } from './restart-policy.js';
 import { hardLimits } from './rlimits.js';
 import type { Runtime } from './runtime.js';
+import { securityOptions } from './seccomp.js';
 import { SIGKILL, SIGTERM, signalNumber } from './signals.js';
 import { buildSpec } from './spec.js';
 import { resolveUser } from './user.js';
@@ -42,7 +43,8 @@ export interface LiveContainer {
   exitWatch?: ExitWatch;
   health?: HealthMonitor;
   /** Callbacks run right after the runtime created the container and before it starts. */
-  beforeStart: ((attachSocket: string) => Promise<void>)[];
+  /** Called with the attach socket, or with undefined when the start failed. */
+  beforeStart: ((attachSocket: string | undefined) => Promise<void>)[];
   restartTimer?: NodeJS.Timeout;
   backoffMs: number;
   /** Serialises lifecycle operations on one container. */
@@ -199,6 +201,7 @@ export class ContainerManager {
     if (request.hostConfig.Privileged) {
       throw badParameter('privileged containers are not supported by this engine');
     }
+    securityOptions(request.hostConfig.SecurityOpt, []);
     const id = randomBytes(32).toString('hex');
     const record: ContainerRecord = {
       Id: id,
@@ -273,7 +276,13 @@ export class ContainerManager {
       if (live.record.State.Status === 'removing')
         throw conflict('container is marked for removal and cannot be started');
       live.record.ManuallyStopped = false;
-      await this.startNow(live);
+      try {
+        await this.startNow(live);
+      } catch (error) {
+        // As Docker does: an auto-remove container that cannot start is removed.
+        if (live.record.HostConfig.AutoRemove) await this.removeNow(live, true);
+        throw error;
+      }
       return 'started';
     });
   }
@@ -332,6 +341,7 @@ export class ContainerManager {
     await rm(files.dir, { recursive: true, force: true });
     await mkdir(files.dir, { recursive: true });
     let created = false;
+    let attachers: LiveContainer['beforeStart'] = [];
     try {
       const bundle = this.store.objectDir(record.Id);
       const [rootfs, plan] = await Promise.all([
@@ -365,7 +375,7 @@ export class ContainerManager {
         monitorPidFile: files.monitorPidFile,
         stdinOnce: record.Config.StdinOnce === true,
       };
-      const attachers = live.beforeStart.splice(0);
+      attachers = live.beforeStart.splice(0);
       this.watchExit(live);
       created = true;
       if (attachers.length === 0 && !network.attach) {
@@ -408,6 +418,16 @@ export class ContainerManager {
         .catch(() => undefined);
       record.State.Error = error instanceof Error ? error.message : String(error);
       record.State.ExitCode = 128;
+      // Whoever waited for this start learns that it failed.
+      for (const connect of [...attachers, ...live.beforeStart.splice(0)]) {
+        await connect(undefined).catch(() => undefined);
+      }
+      const failed: WaitResult = { StatusCode: 128, Error: { Message: record.State.Error } };
+      live.waiters = live.waiters.filter((waiter) => {
+        if (waiter.condition === 'removed') return true;
+        waiter.resolve(failed);
+        return false;
+      });
       await this.save(record).catch(() => undefined);
       throw error instanceof EngineError ? error : new EngineError(500, record.State.Error);
     }
@@ -664,7 +684,10 @@ export class ContainerManager {
   }
 
   /** Registers a callback to connect to the monitor before the next start. */
-  onNextStart(live: LiveContainer, connect: (attachSocket: string) => Promise<void>): () => void {
+  onNextStart(
+    live: LiveContainer,
+    connect: (attachSocket: string | undefined) => Promise<void>,
+  ): () => void {
     live.beforeStart.push(connect);
     return () => {
       const at = live.beforeStart.indexOf(connect);

@@ -1,6 +1,7 @@
 import { badParameter } from '../errors.js';
 import type { ContainerRecord, MountPoint } from './model.js';
 import { shortId } from './model.js';
+import { securityOptions } from './seccomp.js';
 
 /** Docker's default capability set: exactly these 14. */
 export const defaultCapabilities = [
@@ -238,6 +239,7 @@ export function buildSpec(inputs: SpecInputs): object {
     throw badParameter('privileged containers are not supported by this engine');
   }
   const capabilities = effectiveCapabilities(host.CapAdd ?? [], host.CapDrop ?? []);
+  const { noNewPrivileges, seccomp } = securityOptions(host.SecurityOpt, capabilities);
   const hostname = config.Hostname || shortId(container.Id);
   const env = [...(config.Env ?? [])];
   if (!env.some((entry) => entry.startsWith('HOSTNAME='))) env.push(`HOSTNAME=${hostname}`);
@@ -273,7 +275,7 @@ export function buildSpec(inputs: SpecInputs): object {
         permitted: capabilities,
       },
       rlimits,
-      noNewPrivileges: false,
+      noNewPrivileges,
       ...(host.OomScoreAdj ? { oomScoreAdj: host.OomScoreAdj } : {}),
     },
     root: { path: inputs.rootfs, readonly: host.ReadonlyRootfs === true },
@@ -288,6 +290,7 @@ export function buildSpec(inputs: SpecInputs): object {
       cgroupsPath: inputs.cgroupsPath,
       resources: resources(container),
       ...(host.Sysctls && Object.keys(host.Sysctls).length ? { sysctl: host.Sysctls } : {}),
+      ...(seccomp ? { seccomp } : {}),
       maskedPaths: defaultMaskedPaths,
       readonlyPaths: defaultReadonlyPaths,
     },

@@ -105,6 +105,7 @@ const hostConfigChecks: Record<string, Check> = {
   Sysctls: stringMap,
   GroupAdd: stringList,
   OomScoreAdj: integer,
+  SecurityOpt: stringList,
 };
 
 const healthChecks: Record<string, Check> = {
