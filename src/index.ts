@@ -24,6 +24,13 @@ export { selectServices } from './compose/select-services.js';
 export { type ConfigFormat, projectToConfigObject, serializeProject } from './compose/serialize.js';
 export { formatDuration, parseByteSize, parseDuration } from './compose/units.js';
 export {
+  down,
+  type LibraryUpOptions,
+  type ProjectTarget,
+  type RunningProject,
+  up,
+} from './project-api.js';
+export {
   buildDependencyGraph,
   type DependencyEdge,
   startLevels,
