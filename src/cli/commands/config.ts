@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Project } from '../../compose/model.js';
-import { selectServices } from '../../compose/select-services.js';
-import { type ConfigFormat, serializeProject } from '../../compose/serialize.js';
-import { projectFromOptions } from '../project-from-options.js';
+import type { ConfigFormat } from '../../compose/serialize.js';
 import { writeOutput } from '../write-output.js';
 
 interface ConfigOptions {
@@ -35,12 +33,13 @@ function serviceImages(project: Project): string[] {
     .map((name) => project.services[name].image ?? `${project.name}-${name}`);
 }
 
-function configText(project: Project, options: ConfigOptions): string {
+async function configText(project: Project, options: ConfigOptions): Promise<string> {
   if (options.services) return lines(Object.keys(project.services).sort());
   if (options.volumes) return lines(Object.keys(project.volumes).sort());
   if (options.networks) return lines(Object.keys(project.networks).sort());
   if (options.profiles) return lines(allProfiles(project));
   if (options.images) return lines(serviceImages(project));
+  const { serializeProject } = await import('../../compose/serialize.js');
   return serializeProject(project, options.format as ConfigFormat);
 }
 
@@ -58,16 +57,21 @@ export function registerConfig(program: Command): void {
     .option('-q, --quiet', 'only validate the configuration, print nothing')
     .option('--no-interpolate', "don't interpolate environment variables")
     .option('-o, --output <file>', 'write to this file instead of stdout')
-    .action((services: string[], options: ConfigOptions, command: Command) => {
+    .action(async (services: string[], options: ConfigOptions, command: Command) => {
       if (options.format !== 'yaml' && options.format !== 'json') {
         throw new Error(`unsupported format "${options.format}": use yaml or json`);
       }
+      // The loader (yaml and every stage) loads only for the commands that read a project.
+      const [{ selectServices }, { projectFromOptions }] = await Promise.all([
+        import('../../compose/select-services.js'),
+        import('../project-from-options.js'),
+      ]);
       const project = selectServices(
         projectFromOptions(command, { services, interpolate: options.interpolate }),
         services,
       );
       if (options.quiet) return;
-      const text = configText(project, options);
+      const text = await configText(project, options);
       if (options.output) writeFileSync(options.output, text);
       else writeOutput(text);
     });

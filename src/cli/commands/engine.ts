@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ensureEngine } from '../../engine/autostart.js';
 import { EngineClient } from '../../engine/client.js';
-import { runEngineForeground } from '../../engine/foreground.js';
 import { lockHolder } from '../../engine/lock.js';
 import { enginePaths, rootFromEnv, socketFromEnv } from '../../engine/paths.js';
 
@@ -45,6 +44,8 @@ export function registerEngine(program: Command): void {
       'run the container engine in the foreground (start|stop|status manage it in the background)',
     )
     .action(async () => {
+      // The daemon (fastify, pino, the whole engine) loads only here, not on every CLI start.
+      const { runEngineForeground } = await import('../../engine/foreground.js');
       process.exitCode = await runEngineForeground();
     });
   engine
