@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { ContainerManager } from './containers/manager.js';
-import type { NetworkAttacher } from './containers/network-attach.js';
 import type { EventBus } from './events.js';
 import type { ExecManager } from './exec.js';
 import type { ImageStoreLike } from './image-access.js';
+import type { BridgeAttacher } from './networking/bridge-attacher.js';
 import type { EnginePaths } from './paths.js';
 import type { VolumeManager } from './volumes.js';
 
@@ -16,6 +16,6 @@ export interface Engine {
   containers: ContainerManager;
   execs: ExecManager;
   images: () => ImageStoreLike;
-  network: NetworkAttacher;
+  network: BridgeAttacher;
   startedAt: Date;
 }

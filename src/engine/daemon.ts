@@ -10,13 +10,13 @@ import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
 import { createApiServer } from './api/server.js';
 import { ContainerManager } from './containers/manager.js';
-import { LoopbackAttacher, type NetworkAttacher } from './containers/network-attach.js';
 import { Runtime } from './containers/runtime.js';
 import type { Engine } from './context.js';
 import { EventBus } from './events.js';
 import { ExecManager } from './exec.js';
 import { ImageStore } from './images/image-store.js';
 import { acquireLock } from './lock.js';
+import { BridgeAttacher } from './networking/bridge-attacher.js';
 import { enginePaths } from './paths.js';
 import { recoverContainers } from './recover.js';
 import { VolumeManager } from './volumes.js';
@@ -25,8 +25,6 @@ export interface DaemonOptions {
   root: string;
   socket: string;
   log?: Logger;
-  /** Networking plugs in here; the default gives containers loopback only. */
-  network?: NetworkAttacher;
 }
 
 export interface RunningDaemon {
@@ -52,7 +50,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const imageStore = await ImageStore.open(paths.images);
     const images = () => imageStore;
     const runtime = new Runtime(paths.tcrunRoot);
-    const network = options.network ?? new LoopbackAttacher();
+    const network = await BridgeAttacher.open(paths, log);
     const volumes = new VolumeManager(paths.volumes, events);
     await volumes.load();
     const containers = new ContainerManager({
@@ -64,6 +62,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       network,
       log,
     });
+    network.useContainerLookup((reference) => containers.lookup(reference)?.record);
     const execs = new ExecManager(containers, runtime, events, (id) => join(paths.containers, id));
     const engine: Engine = {
       paths,
@@ -77,6 +76,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       startedAt: new Date(),
     };
     await recoverContainers(containers, runtime, paths, log);
+    await network.restore(containers.all().map((live) => live.record));
 
     const app = createApiServer(log);
     registerSystemRoutes(app, engine);
@@ -101,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         containers.shutdown();
         app.server.closeAllConnections?.();
         await app.close();
+        await network.close();
         await rm(paths.socket, { force: true });
         await releaseLock();
         log.info('engine stopped');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { containerRunDir, type EnginePaths } from '../paths.js';
-import type { ContainerRecord } from './model.js';
+import type { ContainerRecord, PortMap } from './model.js';
 import { networkModeName } from './network-attach.js';
 
 function since(iso: string, now: number): string {
@@ -31,10 +31,27 @@ export function humanStatus(container: ContainerRecord, now = Date.now()): strin
   return `Exited (${state.ExitCode}) ${since(state.FinishedAt, now)} ago`;
 }
 
-function ports(container: ContainerRecord): Record<string, null> {
-  return Object.fromEntries(
-    Object.keys(container.Config.ExposedPorts ?? {}).map((port) => [port, null]),
-  );
+/** NetworkSettings.Ports: exposed ports (null) and, while running, their host bindings. */
+function ports(container: ContainerRecord): Record<string, PortMap[string] | null> {
+  return {
+    ...Object.fromEntries(
+      Object.keys(container.Config.ExposedPorts ?? {}).map((port) => [port, null]),
+    ),
+    ...container.Ports,
+  };
+}
+
+/** The Ports column of a container list. */
+function portList(container: ContainerRecord) {
+  return Object.entries(container.Ports ?? {}).flatMap(([port, bindings]) => {
+    const [privatePort, type = 'tcp'] = port.split('/');
+    return bindings.map((binding) => ({
+      IP: binding.HostIp,
+      PrivatePort: Number(privatePort),
+      PublicPort: Number(binding.HostPort),
+      Type: type,
+    }));
+  });
 }
 
 function mounts(container: ContainerRecord) {
@@ -99,7 +116,7 @@ export function summarizeContainer(container: ContainerRecord, now = Date.now())
     ImageID: container.Image,
     Command: [container.Path, ...container.Args].join(' '),
     Created: Math.floor(Date.parse(container.Created) / 1000),
-    Ports: [],
+    Ports: portList(container),
     Labels: container.Config.Labels ?? {},
     State: container.State.Status,
     Status: humanStatus(container, now),

@@ -80,6 +80,8 @@ export interface HostConfig {
   GroupAdd?: string[];
   OomScoreAdj?: number;
   SecurityOpt?: string[];
+  /** "name:alias" */
+  Links?: string[] | null;
 }
 
 export interface EndpointSettings {
@@ -91,7 +93,12 @@ export interface EndpointSettings {
   IPPrefixLen?: number;
   MacAddress?: string;
   DNSNames?: string[] | null;
+  /** Create/connect requests: `ipv4_address`. */
+  IPAMConfig?: { IPv4Address?: string } | null;
 }
+
+/** Published ports as NetworkSettings.Ports shows them: "80/tcp" → host bindings. */
+export type PortMap = Record<string, { HostIp: string; HostPort: string }[]>;
 
 export interface HealthLogEntry {
   Start: string;
@@ -156,6 +163,10 @@ export interface ContainerRecord {
   Config: ContainerConfig;
   HostConfig: HostConfig;
   Networks: Record<string, EndpointSettings>;
+  /** The networks asked for at create (and by connect while stopped): aliases, addresses. */
+  NetworkingConfig?: { EndpointsConfig?: Record<string, EndpointSettings> | null };
+  /** Host ports published while the container runs. */
+  Ports?: PortMap;
   State: ContainerState;
   RestartCount: number;
   Mounts: MountPoint[];

@@ -15,10 +15,12 @@ export interface NetworkPlan {
  * The seam where networking plugs into the container lifecycle. `prepare` runs before the
  * runtime creates the container, `attach` once its namespaces exist (the process is
  * created but not started, so interfaces are in place before the first instruction),
- * `detach` after it stopped. The networking work (src/network) provides a bridge-aware
- * implementation; this file's default gives containers loopback only.
+ * `detach` after it stopped. src/engine/networking/bridge-attacher.ts implements it over
+ * src/network.
  */
 export interface NetworkAttacher {
+  /** At create: throws (404) when HostConfig.NetworkMode names no network. */
+  checkMode(mode: string | undefined): void;
   prepare(container: ContainerRecord): Promise<NetworkPlan>;
   /** Optional: without it the runtime creates and starts the container in one step. */
   attach?(container: ContainerRecord, pid: number): Promise<void>;
@@ -31,7 +33,7 @@ export interface NetworkSummary {
   Name: string;
   Id: string;
   Created: string;
-  Scope: 'local';
+  Scope: string;
   Driver: string;
   EnableIPv6: boolean;
   IPAM: { Driver: string; Options: Record<string, string> | null; Config: object[] };
@@ -45,55 +47,9 @@ export interface NetworkSummary {
   Labels: Record<string, string>;
 }
 
-function builtinNetwork(name: string, driver: string): NetworkSummary {
-  return {
-    Name: name,
-    Id: Buffer.from(name.padEnd(32, '0')).toString('hex').slice(0, 64),
-    Created: new Date(0).toISOString(),
-    Scope: 'local',
-    Driver: driver,
-    EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: [] },
-    Internal: false,
-    Attachable: false,
-    Ingress: false,
-    ConfigFrom: { Network: '' },
-    ConfigOnly: false,
-    Containers: {},
-    Options: {},
-    Labels: {},
-  };
-}
-
-/** Network modes this engine accepts before bridge networking lands. */
+/** The mode inspect shows: '' and 'default' are the bridge. */
 export function networkModeName(mode: string | undefined): string {
   return !mode || mode === 'default' ? 'bridge' : mode;
-}
-
-/**
- * Loopback only: `host` joins the host's network namespace; `none`, `bridge` and
- * `default` get a fresh namespace holding only lo.
- */
-export class LoopbackAttacher implements NetworkAttacher {
-  async prepare(container: ContainerRecord): Promise<NetworkPlan> {
-    const mode = networkModeName(container.HostConfig.NetworkMode);
-    return {
-      namespace: mode === 'host' ? undefined : {},
-      hosts: [],
-      nameservers: [],
-      networks: { [mode]: { NetworkID: builtinNetwork(mode, mode).Id, IPAddress: '' } },
-    };
-  }
-
-  async detach(): Promise<void> {}
-
-  listNetworks(): NetworkSummary[] {
-    return [
-      builtinNetwork('bridge', 'bridge'),
-      builtinNetwork('host', 'host'),
-      builtinNetwork('none', 'null'),
-    ];
-  }
 }
 
 export const builtinNetworkModes = ['none', 'host', 'bridge', 'default'];

@@ -1,0 +1,93 @@
+import type { Attachment } from '../../network/network-manager.js';
+import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
+import { badParameter } from '../errors.js';
+
+/** How a container joins the network, from its HostConfig.NetworkMode. */
+export type NetworkMode =
+  | { kind: 'none' }
+  | { kind: 'host' }
+  | { kind: 'container'; reference: string }
+  /** Bridge networks, eth0 first. */
+  | { kind: 'bridge'; networks: string[] };
+
+export const defaultBridge = 'bridge';
+const composeServiceLabel = 'com.docker.compose.service';
+
+/** The mode itself, before looking at any network: '' and 'default' mean the bridge. */
+export function parseNetworkMode(
+  mode: string | undefined,
+): NetworkMode | { kind: 'network'; name: string } {
+  if (!mode || mode === 'default') return { kind: 'network', name: defaultBridge };
+  if (mode === 'none' || mode === 'host') return { kind: mode };
+  if (mode.startsWith('container:')) {
+    const reference = mode.slice('container:'.length);
+    if (!reference) throw badParameter('network mode container: needs a container name or id');
+    return { kind: 'container', reference };
+  }
+  return { kind: 'network', name: mode };
+}
+
+/** The container's mode with every network it asked for: the mode's network first, then the others in request order. */
+export function containerNetworkMode(container: ContainerRecord): NetworkMode {
+  const mode = parseNetworkMode(container.HostConfig.NetworkMode);
+  if (mode.kind !== 'network') return mode;
+  const others = Object.keys(endpointsConfig(container)).filter((name) => name !== mode.name);
+  return { kind: 'bridge', networks: [mode.name, ...others] };
+}
+
+/** EndpointsConfig by network name; the docker CLI calls the default bridge `default`. */
+export function endpointsConfig(container: ContainerRecord): Record<string, EndpointSettings> {
+  return Object.fromEntries(
+    Object.entries(container.NetworkingConfig?.EndpointsConfig ?? {}).map(([name, settings]) => [
+      name === 'default' ? defaultBridge : name,
+      settings,
+    ]),
+  );
+}
+
+/**
+ * What the container is called on one network: its name, hostname, compose service (all
+ * replicas answer it), the requested aliases plus its short id (Docker answers both), and
+ * its links.
+ */
+export function attachmentFor(
+  container: ContainerRecord,
+  network: string,
+  settings: EndpointSettings = endpointsConfig(container)[network] ?? {},
+): Attachment {
+  const shortId = container.Id.slice(0, 12);
+  const aliases = [...(settings.Aliases ?? []).filter((alias) => alias !== shortId), shortId];
+  return {
+    network,
+    ipv4Address: settings.IPAMConfig?.IPv4Address || undefined,
+    dns: {
+      name: container.Name.replace(/^\//, ''),
+      hostname: container.Config.Hostname || undefined,
+      service: container.Config.Labels?.[composeServiceLabel],
+      aliases,
+      links: parseLinks(container.HostConfig.Links ?? []),
+    },
+  };
+}
+
+/** HostConfig.Links entries "name:alias" (either may carry Docker's leading slashes) as alias → name. */
+export function parseLinks(links: string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const link of links) {
+    const [target, alias = target] = link.split(':');
+    const name = target.replace(/^\//, '');
+    result[alias.split('/').filter(Boolean).pop() ?? name] = name;
+  }
+  return result;
+}
+
+/** PortBindings plus, with PublishAllPorts, an ephemeral binding for every other exposed port. */
+export function portBindings(
+  container: ContainerRecord,
+): Record<string, { HostIp?: string; HostPort?: string }[] | null> {
+  const bindings = { ...(container.HostConfig.PortBindings ?? {}) };
+  if (container.HostConfig.PublishAllPorts) {
+    for (const port of Object.keys(container.Config.ExposedPorts ?? {})) bindings[port] ??= [{}];
+  }
+  return bindings;
+}
