@@ -1,7 +1,9 @@
 import {
   type Document,
   isAlias,
+  isCollection,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   LineCounter,
@@ -9,7 +11,6 @@ import {
   type Pair,
   parseAllDocuments,
   Scalar,
-  visit,
 } from 'yaml';
 import { ComposeError, type FieldPath, type SourcePosition } from './errors.js';
 import {
@@ -146,11 +147,15 @@ class NodeConverter {
 
   private expandedSize(node: unknown, visiting: Set<unknown>): number {
     if (node === null || typeof node !== 'object') return 1;
-    const known = this.expandedSizes.get(node);
-    if (known !== undefined) return known;
-    // An alias inside its own anchor is reported while converting; count it once here.
-    if (visiting.has(node)) return 1;
-    visiting.add(node);
+    // Only an anchored node can be reached twice (through aliases), so only it is remembered.
+    const anchored = Boolean((node as { anchor?: string }).anchor);
+    if (anchored) {
+      const known = this.expandedSizes.get(node);
+      if (known !== undefined) return known;
+      // An alias inside its own anchor is reported while converting; count it once here.
+      if (visiting.has(node)) return 1;
+      visiting.add(node);
+    }
     let size = 1;
     if (isAlias(node)) size = this.expandedSize(this.aliasTarget(node), visiting);
     else if (isMap(node)) {
@@ -164,8 +169,10 @@ class NodeConverter {
         if (size > MAX_EXPANDED_NODES) break;
       }
     }
-    visiting.delete(node);
-    this.expandedSizes.set(node, size);
+    if (anchored) {
+      visiting.delete(node);
+      this.expandedSizes.set(node, size);
+    }
     return size;
   }
 
@@ -297,12 +304,22 @@ class NodeConverter {
 function resolveAliases(document: Document.Parsed): Map<Node, Node | undefined> {
   const anchored = new Map<string, Node>();
   const targets = new Map<Node, Node | undefined>();
-  visit(document, {
-    Node(_key, node) {
-      if (isAlias(node)) targets.set(node, anchored.get(node.source));
-      else if (node.anchor) anchored.set(node.anchor, node);
-    },
-  });
+  // The library's visit order (a node, then its items; a pair's key, then its value),
+  // without its per-node bookkeeping.
+  const walk = (node: unknown): void => {
+    if (isAlias(node)) targets.set(node, anchored.get(node.source));
+    else if (isScalar(node) || isCollection(node)) {
+      if (node.anchor) anchored.set(node.anchor, node);
+      if (!isCollection(node)) return;
+      for (const item of node.items) {
+        if (isPair(item)) {
+          walk(item.key);
+          walk(item.value);
+        } else walk(item);
+      }
+    }
+  };
+  walk(document.contents);
   return targets;
 }
 
