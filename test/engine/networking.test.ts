@@ -163,7 +163,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const name of ['a', 'a2', 'other', 'client', 'pub', 'ephemeral', 'busy', 'shared']) {
+  for (const name of ['a', 'a2', 'late', 'other', 'client', 'pub', 'ephemeral', 'busy', 'shared']) {
     await docker('rm', '-f', `${name}${suffix}`);
   }
   noteNetworks();
@@ -264,6 +264,21 @@ describe('bridge networks through the real docker CLI', () => {
     expect(await lookup(other, `a${suffix}`)).toEqual([onB.IPAddress]);
     await ok('network', 'disconnect', netB, `a${suffix}`);
     expect(await lookup(other, `a${suffix}`)).toEqual([]);
+  });
+
+  it('attaches a network connected while stopped at the next start, eth0 first', async () => {
+    const late = `late${suffix}`;
+    await ok('create', '--name', late, '--network', netB, 'busybox', 'sleep', '1000');
+    await ok('network', 'connect', '--alias', 'latecomer', netA, late);
+    await ok('start', late);
+    const networks = (await inspect<ContainerJson>(late)).NetworkSettings.Networks;
+    expect(Object.keys(networks).sort()).toEqual([netA, netB].sort());
+    expect(await lookup(`client${suffix}`, 'latecomer')).toEqual([networks[netA].IPAddress]);
+    const links = await ok('exec', late, 'ip', '-o', '-4', 'addr');
+    expect(links).toMatch(
+      new RegExp(`eth0\\s+inet ${networks[netB].IPAddress.replaceAll('.', '\\.')}/`),
+    );
+    noteNetworks();
   });
 
   it('drops a stopped container from DNS and refuses to remove a network in use', async () => {
