@@ -2,7 +2,8 @@
 # `tcompose config` on a generated 200-service compose file, with hyperfine. The
 # reference in the same run is `tcompose version` (the CLI's bare startup), so the
 # figure that matters is what loading and printing the project adds; docker-compose
-# 1.29 (a peer, when installed) runs the same file for comparison.
+# 1.29 (a peer, when installed) runs the same file for comparison. `node -e 0` shows
+# the floor no Node CLI goes below on this machine.
 # Target: median under 300 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,7 @@ tcompose="node $PWD/dist/cli/main.js"
 commands=(
   "$tcompose version"
   "$tcompose -f $work/compose.yaml config"
+  "node -e 0"
 )
 if command -v docker-compose >/dev/null; then
   # docker-compose 1.29 predates the top-level name and wants a version key.
@@ -22,11 +24,12 @@ if command -v docker-compose >/dev/null; then
   commands+=("docker-compose -f $work/peer.yaml config")
 fi
 
-hyperfine --warmup 2 --runs "${RUNS:-20}" --export-json "$work/result.json" "${commands[@]}"
+# -N: no intermediate shell, so nothing but the commands themselves is timed.
+hyperfine -N --warmup 2 --runs "${RUNS:-20}" --export-json "$work/result.json" "${commands[@]}"
 node -e '
   const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const ms = (r) => (r.median * 1000).toFixed(0);
-  const [reference, config, peer] = results;
-  console.log(`median: tcompose config (200 services) ${ms(config)} ms; tcompose version ${ms(reference)} ms (${(config.median / reference.median).toFixed(2)}x)`);
+  const [reference, config, node, peer] = results;
+  console.log(`median: tcompose config (200 services) ${ms(config)} ms; tcompose version ${ms(reference)} ms (${(config.median / reference.median).toFixed(2)}x); node -e 0 ${ms(node)} ms`);
   if (peer) console.log(`median: docker-compose config ${ms(peer)} ms (tcompose is ${(peer.median / config.median).toFixed(2)}x faster)`);
 ' "$work/result.json"
