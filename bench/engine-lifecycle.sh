@@ -44,6 +44,8 @@ node -e '
   spec.root.path = bundle + "/rootfs";
   for (const mount of spec.mounts) if (mount.source.startsWith(containerDir)) mount.source = mount.source.replace(containerDir, bundle + "/etc");
   spec.linux.cgroupsPath = "/tcompose/bench";
+  // The engine joined a namespace of its network sandbox, gone with the container: tcrun makes its own.
+  for (const namespace of spec.linux.namespaces) if (namespace.type === "network") delete namespace.path;
   fs.writeFileSync(bundle + "/config.json", JSON.stringify(spec));
 ' "$work/containers/$id/bundle/config.json" "$bundle" "$work/containers/$id"
 api -X DELETE "http://engine/containers/$id" >/dev/null
