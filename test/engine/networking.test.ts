@@ -96,6 +96,7 @@ interface NetworkJson {
 interface ContainerJson {
   Id: string;
   NetworkSettings: {
+    IPAddress: string;
     Networks: Record<
       string,
       {
@@ -334,7 +335,9 @@ describe('bridge networks through the real docker CLI', () => {
     const id = await runHttpd(`pub${suffix}`, '-p', `127.0.0.1:${port}:80`);
     expect(await hostGet(port)).toBe(id.slice(0, 12));
     expect((await ok('port', `pub${suffix}`)).trim()).toBe(`80/tcp -> 127.0.0.1:${port}`);
-    const ports = (await inspect<ContainerJson>(`pub${suffix}`)).NetworkSettings.Ports;
+    const settings = (await inspect<ContainerJson>(`pub${suffix}`)).NetworkSettings;
+    expect(settings.IPAddress).toBe(settings.Networks.bridge.IPAddress);
+    const ports = settings.Ports;
     expect(ports['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(port) }]);
 
     await runHttpd(`ephemeral${suffix}`, '-p', '127.0.0.1::80');

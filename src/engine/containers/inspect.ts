@@ -98,10 +98,11 @@ export function inspectContainer(container: ContainerRecord, paths: EnginePaths)
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      MacAddress: '',
+      // As Docker does, the default bridge's endpoint is repeated at the top level.
+      Gateway: container.Networks.bridge?.Gateway ?? '',
+      IPAddress: container.Networks.bridge?.IPAddress ?? '',
+      IPPrefixLen: container.Networks.bridge?.IPPrefixLen ?? 0,
+      MacAddress: container.Networks.bridge?.MacAddress ?? '',
       Networks: container.Networks,
     },
   };
