@@ -54,11 +54,13 @@ int capabilities_drop_bounding(const process_spec *process) {
   return 0;
 }
 
-int capabilities_apply(const process_spec *process) {
+int capabilities_apply(const process_spec *process, int hold_admin) {
   uint64_t known = last_capability() >= 63 ? ~0ULL : (1ULL << (last_capability() + 1)) - 1;
+  uint64_t held = hold_admin ? 1ULL << CAP_SYS_ADMIN : 0;
   struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
-  uint64_t sets[3] = {process->effective & known, process->permitted & known, process->inheritable & known};
+  uint64_t sets[3] = {(process->effective | held) & known, (process->permitted | held) & known,
+                      process->inheritable & known};
   for (int i = 0; i < 2; i++) {
     data[i].effective = (uint32_t)(sets[0] >> (32 * i));
     data[i].permitted = (uint32_t)(sets[1] >> (32 * i));

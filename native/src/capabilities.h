@@ -12,7 +12,9 @@ const char *capability_name(int cap);
 int capability_count(void);
 /* Drops the bounding set to what the process keeps; call while still root. */
 int capabilities_drop_bounding(const process_spec *process);
-/* Sets effective, permitted, inheritable and ambient; call after changing user. */
-int capabilities_apply(const process_spec *process);
+/* Sets effective, permitted, inheritable and ambient; call after changing user. With hold_admin,
+   CAP_SYS_ADMIN stays effective and permitted beside them (to load a seccomp filter without
+   no_new_privs); a later call without it leaves exactly the requested sets. */
+int capabilities_apply(const process_spec *process, int hold_admin);
 
 #endif

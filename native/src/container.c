@@ -82,7 +82,7 @@ void container_init(const config *cfg, int sync) {
     fail_errno("setsid");
     report_and_exit(sync);
   }
-  if (rootfs_finish(cfg) < 0 || process_become(&cfg->process) < 0) report_and_exit(sync);
+  if (rootfs_finish(cfg) < 0 || process_become(&cfg->process, cfg->seccomp) < 0) report_and_exit(sync);
   char *path = process_find_executable(&cfg->process);
   /* The profile is checked here, not by the caller, so the monitor never holds libseccomp's memory. */
   if (!path || (cfg->seccomp && seccomp_check(cfg->seccomp) < 0)) report_and_exit(sync);

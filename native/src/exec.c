@@ -77,7 +77,7 @@ static void child_process(const container_state *st, const exec_options *o, cons
     close(master);
     close(pty_socket);
   }
-  if (process_become(p) < 0) goto fail;
+  if (process_become(p, seccomp) < 0) goto fail;
   char *path = process_find_executable(p);
   if (path) process_exec(p, path, seccomp);
 fail:

@@ -39,6 +39,12 @@ void init_run(const process_spec *p, const char *path, const json_value *seccomp
   }
   /* The container cannot read or trace this process's memory through /proc/1. */
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* Only the program loads the filter: the init gives up the CAP_SYS_ADMIN it held for it. */
+  if (process_release_admin(p, seccomp) < 0) {
+    fprintf(stderr, "tcrun init: %s\n", last_error());
+    kill(child, SIGKILL);
+    _exit(127);
+  }
   for (;;) {
     siginfo_t info;
     int sig = sigwaitinfo(&all, &info);

@@ -47,7 +47,13 @@ static int change_user(const process_spec *p) {
   return 0;
 }
 
-int process_become(const process_spec *p) {
+/* Loading a filter needs CAP_SYS_ADMIN unless no_new_privs is set (as runc and crun, tcrun does
+   not impose no_new_privs): the init keeps it until the filter is in place, just before execve. */
+static int holds_admin_for_seccomp(const process_spec *p, const json_value *seccomp) {
+  return seccomp && seccomp_available() && !p->no_new_privileges;
+}
+
+int process_become(const process_spec *p, const json_value *seccomp) {
   if (apply_rlimits(p) < 0) return -1;
   if (chdir(p->cwd) < 0) return fail_errno("process.cwd %s", p->cwd);
   if (capabilities_drop_bounding(p) < 0) return -1;
@@ -55,7 +61,7 @@ int process_become(const process_spec *p) {
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return fail_errno("keep capabilities");
   if (change_user(p) < 0) return -1;
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) return fail_errno("keep capabilities");
-  if (capabilities_apply(p) < 0) return -1;
+  if (capabilities_apply(p, holds_admin_for_seccomp(p, seccomp)) < 0) return -1;
   umask(p->has_umask ? p->umask : 022);
   if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail_errno("set no_new_privs");
   return 0;
@@ -96,11 +102,17 @@ char *process_find_executable(const process_spec *p) {
   return NULL;
 }
 
+int process_release_admin(const process_spec *p, const json_value *seccomp) {
+  return holds_admin_for_seccomp(p, seccomp) ? capabilities_apply(p, 0) : 0;
+}
+
 int process_exec(const process_spec *p, const char *path, const json_value *seccomp) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+  /* From here the program's filter applies to tcrun too: it still calls capset, prctl and execve. */
   if (seccomp && seccomp_install(seccomp) < 0) return -1;
+  if (process_release_admin(p, seccomp) < 0) return -1;
   execve(path, p->args, p->env);
   return fail_errno("exec %s", path);
 }
