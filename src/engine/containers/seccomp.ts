@@ -74,10 +74,9 @@ export interface SecurityOptions {
 }
 
 /**
- * Reads SecurityOpt: `no-new-privileges[:true]` and `seccomp=unconfined`. tcrun loads a
- * seccomp filter after it has dropped privileges, which the kernel allows only under
- * no_new_privs; so the default profile applies to containers that run with
- * no-new-privileges, and others run unfiltered, as with seccomp=unconfined.
+ * Reads SecurityOpt: `no-new-privileges[:true]` and `seccomp=unconfined`. As in Docker, every
+ * container gets the default profile unless it asks for seccomp=unconfined: tcrun loads the
+ * filter while it still holds CAP_SYS_ADMIN, so no_new_privs is not needed for it.
  */
 export function securityOptions(
   securityOpt: string[] | undefined,
@@ -97,6 +96,5 @@ export function securityOptions(
       );
     }
   }
-  const filtered = noNewPrivileges && !unconfined;
-  return { noNewPrivileges, seccomp: filtered ? defaultSeccompProfile(capabilities) : undefined };
+  return { noNewPrivileges, seccomp: unconfined ? undefined : defaultSeccompProfile(capabilities) };
 }
