@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { downProject } from '../../scheduler/down.js';
 import { globalOptionsOf } from '../global-options.js';
 import { progressPrinter } from '../progress-printer.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 
 interface DownFlags {
   volumes?: boolean;
@@ -19,6 +16,13 @@ export function registerDown(program: Command): void {
     .option('--remove-orphans', 'remove containers of services not defined in the compose file')
     .option('-t, --timeout <seconds>', 'seconds to wait for a container to stop before killing it')
     .action(async (flags: DownFlags, command: Command) => {
+      const [{ downProject }, { connectProjectEngine }, { projectFromOptions }] = await Promise.all(
+        [
+          import('../../scheduler/down.js'),
+          import('../project-engine-connection.js'),
+          import('../project-from-options.js'),
+        ],
+      );
       const project = projectFromOptions(command);
       const engine = await connectProjectEngine(command);
       const result = await downProject(

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 
 interface EngineEvent {
   Type: string;
@@ -30,6 +28,10 @@ export function registerEvents(program: Command): void {
     .argument('[services...]', 'only these services')
     .option('--json', 'one JSON object per line')
     .action(async (services: string[], flags: { json?: boolean }, command: Command) => {
+      const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+        import('../project-engine-connection.js'),
+        import('../project-from-options.js'),
+      ]);
       const project = projectFromOptions(command, { services });
       const engine = await connectProjectEngine(command);
       const labels = [`${ComposeLabel.project}=${project.name}`];

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { selectContainers } from '../service-containers.js';
-import { joinStdio } from '../stdio-session.js';
 
 interface ExecFlags {
   detach?: boolean;
@@ -33,6 +30,11 @@ export function registerExec(program: Command): void {
     .passThroughOptions()
     .action(async (service: string, args: string[], flags: ExecFlags, command: Command) => {
       if (flags.privileged) throw new Error('--privileged is not supported by this engine');
+      const [{ connectProjectEngine }, { projectFromOptions }, { joinStdio }] = await Promise.all([
+        import('../project-engine-connection.js'),
+        import('../project-from-options.js'),
+        import('../stdio-session.js'),
+      ]);
       const project = projectFromOptions(command, { services: [service] });
       const engine = await connectProjectEngine(command);
       const container = (await selectContainers(engine, project, { services: [service] })).find(

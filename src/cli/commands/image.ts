@@ -5,7 +5,6 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import type { EngineClient } from '../../engine/client.js';
 import { followProgress } from '../progress-stream.js';
-import { connectEngine } from '../project-engine-connection.js';
 import { formatTable, humanSize, timeAgo } from '../table.js';
 
 export interface ImageSummary {
@@ -74,6 +73,7 @@ export function registerImage(program: Command): void {
     <A extends unknown[]>(action: (client: EngineClient, ...args: A) => Promise<void>) =>
     async (...args: A) => {
       const command = args[args.length - 1] as Command;
+      const { connectEngine } = await import('../project-engine-connection.js');
       await action(await connectEngine(command), ...args);
     };
 

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { formatTable, humanSize } from '../table.js';
 
 interface ImageInspect {
@@ -19,6 +17,10 @@ export function registerImages(program: Command): void {
     .option('--format <format>', 'table or json', 'table')
     .action(
       async (services: string[], flags: { quiet?: boolean; format: string }, command: Command) => {
+        const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+          import('../project-engine-connection.js'),
+          import('../project-from-options.js'),
+        ]);
         const project = projectFromOptions(command, { services });
         const engine = await connectProjectEngine(command);
         const containers = (await engine.containers(project.name)).filter(

@@ -1,21 +1,19 @@
 import type { Command } from 'commander';
 import type { Project } from '../../compose/model.js';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { buildDependencyGraph } from '../../scheduler/dependency-graph.js';
-import { walkGraph } from '../../scheduler/graph-walk.js';
 import { reportStep } from '../../scheduler/progress.js';
 import type { ContainerListing } from '../../scheduler/project-engine.js';
-import { stopProject } from '../../scheduler/stop.js';
-import { upProject } from '../../scheduler/up.js';
 import { globalOptionsOf } from '../global-options.js';
 import { progressPrinter } from '../progress-printer.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { containerName, selectContainers } from '../service-containers.js';
 
 const seconds = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
 async function context(command: Command, services: string[]) {
+  const [{ projectFromOptions }, { connectProjectEngine }] = await Promise.all([
+    import('../project-from-options.js'),
+    import('../project-engine-connection.js'),
+  ]);
   const project = projectFromOptions(command, { services });
   const engine = await connectProjectEngine(command);
   const report = progressPrinter(globalOptionsOf(command).progress ?? 'auto');
@@ -28,6 +26,10 @@ async function inDependencyOrder(
   containers: ContainerListing[],
   act: (container: ContainerListing) => Promise<void>,
 ): Promise<void> {
+  const [{ walkGraph }, { buildDependencyGraph }] = await Promise.all([
+    import('../../scheduler/graph-walk.js'),
+    import('../../scheduler/dependency-graph.js'),
+  ]);
   await walkGraph(buildDependencyGraph(project), async (service) => {
     await Promise.all(
       containers.filter((c) => c.Labels[ComposeLabel.service] === service).map((c) => act(c)),
@@ -50,6 +52,7 @@ export function registerLifecycle(program: Command): void {
       ) => {
         const { project, engine, report } = await context(command, services);
         const recreate = flags.forceRecreate ? 'force' : flags.recreate ? 'diverged' : 'never';
+        const { upProject } = await import('../../scheduler/up.js');
         await upProject(engine, project, { services, noStart: true, recreate }, report);
       },
     );
@@ -80,6 +83,7 @@ export function registerLifecycle(program: Command): void {
     .option('-t, --timeout <seconds>', 'seconds to wait before killing a container')
     .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
       const { project, engine, report } = await context(command, services);
+      const { stopProject } = await import('../../scheduler/stop.js');
       await stopProject(engine, project, { services, timeout: seconds(flags.timeout) }, report);
     });
 
@@ -164,7 +168,10 @@ export function registerLifecycle(program: Command): void {
         command: Command,
       ) => {
         const { project, engine, report } = await context(command, services);
-        if (flags.stop) await stopProject(engine, project, { services }, report);
+        if (flags.stop) {
+          const { stopProject } = await import('../../scheduler/stop.js');
+          await stopProject(engine, project, { services }, report);
+        }
         const removable = (
           await selectContainers(engine, project, { services, all: true, oneoff: true })
         ).filter((c) => c.State !== 'running' && c.State !== 'paused');

@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { logSource, streamLogs } from '../container-logs.js';
 import { colorsWanted, LogPrinter } from '../log-printer.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { toUnixSeconds } from '../time-argument.js';
 
 interface LogsFlags {
@@ -29,6 +26,12 @@ export function registerLogs(program: Command): void {
     .option('--no-color', 'monochrome output')
     .option('--no-log-prefix', 'do not print the service prefix')
     .action(async (services: string[], flags: LogsFlags, command: Command) => {
+      const [{ logSource, streamLogs }, { connectProjectEngine }, { projectFromOptions }] =
+        await Promise.all([
+          import('../container-logs.js'),
+          import('../project-engine-connection.js'),
+          import('../project-from-options.js'),
+        ]);
       const project = projectFromOptions(command, { services });
       const engine = await connectProjectEngine(command);
       const containers = (await engine.containers(project.name)).filter(

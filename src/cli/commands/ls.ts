@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
 import type { ContainerListing } from '../../scheduler/project-engine.js';
-import { connectEngine } from '../project-engine-connection.js';
 import { formatTable } from '../table.js';
 
 interface ProjectSummary {
@@ -43,6 +42,7 @@ export function registerLs(program: Command): void {
     .option('-q, --quiet', 'only print project names')
     .option('--format <format>', 'table or json', 'table')
     .action(async (flags: { all?: boolean; quiet?: boolean; format: string }, command: Command) => {
+      const { connectEngine } = await import('../project-engine-connection.js');
       const client = await connectEngine(command);
       const containers = await client.request<ContainerListing[]>('GET', '/containers/json', {
         query: { all: 1, filters: { label: [ComposeLabel.project] } },

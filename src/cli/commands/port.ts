@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { selectContainers } from '../service-containers.js';
 
 interface PortInspect {
@@ -23,6 +21,10 @@ export function registerPort(program: Command): void {
         flags: { protocol: string; index: string },
         command: Command,
       ) => {
+        const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+          import('../project-engine-connection.js'),
+          import('../project-from-options.js'),
+        ]);
         const project = projectFromOptions(command, { services: [service] });
         const engine = await connectProjectEngine(command);
         const container = (await selectContainers(engine, project, { services: [service] })).find(

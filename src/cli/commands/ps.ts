@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
 import type { ContainerListing } from '../../scheduler/project-engine.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { formatTable, timeAgo } from '../table.js';
 
 interface PsFlags {
@@ -65,6 +63,10 @@ export function registerPs(program: Command): void {
     .option('--filter <key=value>', 'filter by a property: status=<state>', collect, [])
     .option('--format <format>', 'table or json', 'table')
     .action(async (services: string[], flags: PsFlags, command: Command) => {
+      const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+        import('../project-engine-connection.js'),
+        import('../project-from-options.js'),
+      ]);
       const project = projectFromOptions(command, { services });
       const engine = await connectProjectEngine(command);
       const states = wantedStates(flags);

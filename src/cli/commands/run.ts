@@ -9,12 +9,8 @@ import { selectServices } from '../../compose/select-services.js';
 import { shellSplit } from '../../compose/shell-split.js';
 import { serviceConfigHash } from '../../scheduler/config-hash.js';
 import { containerCreateBody } from '../../scheduler/container-request.js';
-import { upProject } from '../../scheduler/up.js';
 import { globalOptionsOf } from '../global-options.js';
 import { progressPrinter } from '../progress-printer.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
-import { joinStdio } from '../stdio-session.js';
 
 interface RunFlags {
   rm?: boolean;
@@ -82,6 +78,13 @@ async function run(
   flags: RunFlags,
   command: Command,
 ): Promise<void> {
+  const [{ upProject }, { connectProjectEngine }, { projectFromOptions }, { joinStdio }] =
+    await Promise.all([
+      import('../../scheduler/up.js'),
+      import('../project-engine-connection.js'),
+      import('../project-from-options.js'),
+      import('../stdio-session.js'),
+    ]);
   const project = projectFromOptions(command, { services: [serviceName] });
   const service = selectServices(project, [serviceName]).services[serviceName];
   const engine = await connectProjectEngine(command);

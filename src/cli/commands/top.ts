@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { containerName, selectContainers } from '../service-containers.js';
 import { formatTable } from '../table.js';
 
@@ -10,6 +8,10 @@ export function registerTop(program: Command): void {
     .description('show the processes running in the containers of the services')
     .argument('[services...]', 'only these services')
     .action(async (services: string[], _flags: object, command: Command) => {
+      const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+        import('../project-engine-connection.js'),
+        import('../project-from-options.js'),
+      ]);
       const project = projectFromOptions(command, { services });
       const engine = await connectProjectEngine(command);
       for (const container of await selectContainers(engine, project, { services })) {

@@ -1,15 +1,9 @@
 import { type Command, Option } from 'commander';
 import { selectServices } from '../../compose/select-services.js';
 import type { RecreatePolicy } from '../../scheduler/convergence-plan.js';
-import { buildDependencyGraph, startLevels } from '../../scheduler/dependency-graph.js';
-import { upProject } from '../../scheduler/up.js';
-import { waitUntilReady } from '../../scheduler/wait-ready.js';
-import { followProject } from '../foreground.js';
 import { globalOptionsOf } from '../global-options.js';
 import { colorsWanted } from '../log-printer.js';
 import { progressPrinter } from '../progress-printer.js';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { writeOutput } from '../write-output.js';
 
 interface UpFlags {
@@ -76,6 +70,21 @@ function noAttachOption(): Option {
 const seconds = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
 async function up(services: string[], flags: UpFlags, command: Command): Promise<void> {
+  const [
+    { buildDependencyGraph, startLevels },
+    { upProject },
+    { waitUntilReady },
+    { followProject },
+    { connectProjectEngine },
+    { projectFromOptions },
+  ] = await Promise.all([
+    import('../../scheduler/dependency-graph.js'),
+    import('../../scheduler/up.js'),
+    import('../../scheduler/wait-ready.js'),
+    import('../foreground.js'),
+    import('../project-engine-connection.js'),
+    import('../project-from-options.js'),
+  ]);
   const project = projectFromOptions(command, { services });
   if (flags.dryRun) {
     writeOutput(

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { connectProjectEngine } from '../project-engine-connection.js';
-import { projectFromOptions } from '../project-from-options.js';
 import { selectContainers } from '../service-containers.js';
 
 export function registerWait(program: Command): void {
@@ -9,6 +7,10 @@ export function registerWait(program: Command): void {
     .description('block until the first container of the services stops; exit with its code')
     .argument('<services...>', 'the services to wait for')
     .action(async (services: string[], _flags: object, command: Command) => {
+      const [{ connectProjectEngine }, { projectFromOptions }] = await Promise.all([
+        import('../project-engine-connection.js'),
+        import('../project-from-options.js'),
+      ]);
       const project = projectFromOptions(command, { services });
       const engine = await connectProjectEngine(command);
       const containers = await selectContainers(engine, project, { services, all: true });
