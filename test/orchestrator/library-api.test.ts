@@ -1,8 +1,15 @@
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { down, up } from '../../src/index.js';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from '../engine/support.js';
+import {
+  busyboxTar,
+  repo,
+  startTestEngine,
+  stopTestEngine,
+  type TestEngine,
+} from '../engine/support.js';
 
 let engine: TestEngine;
 
@@ -20,21 +27,26 @@ afterAll(async () => {
   expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
 });
 
-it('brings a test environment up healthy and down again through the library API', async () => {
-  const directory = mkdtempSync(join(engine.root, 'library-'));
-  writeFileSync(
-    join(directory, 'compose.yaml'),
-    `
-services:
-  kv:
-    image: busybox
-    network_mode: none
-    init: true
-    command: sh -c 'sleep 0.5; touch /tmp/up; exec sleep 600'
-    healthcheck: { test: [CMD, test, -f, /tmp/up], interval: 200ms, retries: 50 }
-`,
-  );
-  const target = { workingDir: directory, projectName: 'libapi', host: `unix://${engine.socket}` };
+function httpGet(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request({ host: '127.0.0.1', port, path }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+it('brings examples/test-env up healthy for a test suite and down again, as a library', async () => {
+  const target = {
+    workingDir: join(repo, 'examples/test-env'),
+    projectName: 'libapi',
+    host: `unix://${engine.socket}`,
+  };
   const events: string[] = [];
   const running = await up({
     ...target,
@@ -43,15 +55,21 @@ services:
   });
   expect(running.containers).toEqual({ kv: ['libapi-kv-1'] });
   expect(events).toContain('libapi-kv-1 Started');
-  const state = await engine.client.request<{ State: { Health: { Status: string } } }>(
-    'GET',
-    '/containers/libapi-kv-1/json',
-  );
-  expect(state.State.Health.Status).toBe('healthy');
+
+  const inspect = await engine.client.request<{
+    State: { Health: { Status: string } };
+    NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[]> };
+  }>('GET', '/containers/libapi-kv-1/json');
+  expect(inspect.State.Health.Status).toBe('healthy');
+  const [binding] = inspect.NetworkSettings.Ports['7000/tcp'];
+  expect(binding.HostIp).toBe('127.0.0.1');
+  expect(await httpGet(Number(binding.HostPort), '/ping')).toBe('pong\n');
 
   await down({ ...target, timeout: 0 });
   const left = await engine.client.request<unknown[]>('GET', '/containers/json', {
     query: { all: 1, filters: { label: ['com.docker.compose.project=libapi'] } },
   });
   expect(left).toEqual([]);
+  const networks = await engine.client.request<{ Name: string }[]>('GET', '/networks');
+  expect(networks.map((network) => network.Name)).not.toContain('libapi_default');
 });
