@@ -42,6 +42,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const paths = enginePaths(options.root, options.socket);
   await mkdir(paths.root, { recursive: true, mode: 0o711 });
   const releaseLock = await acquireLock(paths.lockFile, paths.root);
+  /** Closed again when the start fails after it opened. */
+  let openedNetwork: BridgeAttacher | undefined;
   try {
     for (const dir of [paths.containers, paths.volumes, paths.run, paths.tcrunRoot]) {
       await mkdir(dir, { recursive: true });
@@ -51,6 +53,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const images = () => imageStore;
     const runtime = new Runtime(paths.tcrunRoot);
     const network = await BridgeAttacher.open(paths, log);
+    openedNetwork = network;
     const volumes = new VolumeManager(paths.volumes, events);
     await volumes.load();
     const containers = new ContainerManager({
@@ -108,6 +111,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       },
     };
   } catch (error) {
+    await openedNetwork?.close().catch(() => undefined);
     await releaseLock();
     throw error;
   }

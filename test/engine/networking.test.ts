@@ -9,6 +9,7 @@ const dockerBinary = '/usr/local/bin/docker';
 const suffix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const netA = `tcnA${suffix}`;
 const netB = `tcnB${suffix}`;
+const netInternal = `tcnI${suffix}`;
 let engine: TestEngine;
 
 function docker(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -168,7 +169,7 @@ afterAll(async () => {
     await docker('rm', '-f', `${name}${suffix}`);
   }
   noteNetworks();
-  await docker('network', 'rm', netA, netB);
+  await docker('network', 'rm', netA, netB, netInternal);
   expect(await ok('network', 'prune', '-f')).toBeDefined();
   const netnsDir = join(engine.root, 'run', 'netns');
   expect(existsSync(netnsDir) ? readdirSync(netnsDir) : []).toEqual([]);
@@ -289,6 +290,16 @@ describe('bridge networks through the real docker CLI', () => {
     const refused = await docker('network', 'rm', netA);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('active endpoints');
+  });
+
+  it('gives containers on an internal network no default route', async () => {
+    await ok('network', 'create', '--internal', netInternal);
+    const routes = await ok('run', '--rm', '--network', netInternal, 'busybox', 'ip', 'route');
+    expect(routes).toMatch(/dev eth0/);
+    expect(routes).not.toContain('default');
+    const onBridge = await ok('run', '--rm', 'busybox', 'ip', 'route');
+    expect(onBridge).toMatch(/^default via /m);
+    noteNetworks();
   });
 
   it('gives none a loopback that is up, host the host namespace, container: a shared one', async () => {
