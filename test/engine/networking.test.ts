@@ -152,7 +152,8 @@ function listeners(): string[] {
       const listening = file.endsWith('udp') || fields[3] === '0A';
       const ours =
         addresses.has(address) ||
-        (address === '0100007F' && publishedPorts.has(Number.parseInt(port, 16)));
+        (['0100007F', '00000000'].includes(address) &&
+          publishedPorts.has(Number.parseInt(port, 16)));
       if (listening && ours) found.push(`${file} ${fields[1]}`);
     }
   }
@@ -351,8 +352,10 @@ describe('bridge networks through the real docker CLI', () => {
     const ports = settings.Ports;
     expect(ports['80/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(port) }]);
 
-    await runHttpd(`ephemeral${suffix}`, '-p', '127.0.0.1::80');
+    // `-p 80`: an ephemeral port on every host address, loopback included.
+    await runHttpd(`ephemeral${suffix}`, '-p', '80');
     const line = (await ok('port', `ephemeral${suffix}`, '80/tcp')).trim();
+    expect(line).toMatch(/^0\.0\.0\.0:\d+$/);
     const ephemeral = Number(line.split(':').pop());
     publishedPorts.add(ephemeral);
     expect(await hostGet(ephemeral)).not.toBe('');
