@@ -1,25 +1,14 @@
-import { createReadStream } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { down, up } from '../../src/index.js';
-import {
-  busyboxTar,
-  repo,
-  startTestEngine,
-  stopTestEngine,
-  type TestEngine,
-} from '../engine/support.js';
+import { repo, stopTestEngine, type TestEngine } from '../engine/support.js';
+import { startEngineWithBusybox } from './support.js';
 
 let engine: TestEngine;
 
 beforeAll(async () => {
-  engine = await startTestEngine();
-  const response = await engine.client.stream('POST', '/images/load', {
-    body: createReadStream(busyboxTar(engine.root)),
-    headers: { 'Content-Type': 'application/x-tar' },
-  });
-  for await (const _ of response);
+  engine = await startEngineWithBusybox();
 });
 
 afterAll(async () => {

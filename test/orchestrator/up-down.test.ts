@@ -1,17 +1,11 @@
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from '../engine/support.js';
-import { eventually, TestProject } from './support.js';
+import { stopTestEngine, type TestEngine } from '../engine/support.js';
+import { eventually, startEngineWithBusybox, TestProject } from './support.js';
 
 let engine: TestEngine;
 
 beforeAll(async () => {
-  engine = await startTestEngine();
-  const response = await engine.client.stream('POST', '/images/load', {
-    body: createReadStream(busyboxTar(engine.root)),
-    headers: { 'Content-Type': 'application/x-tar' },
-  });
-  for await (const _ of response);
+  engine = await startEngineWithBusybox();
 });
 
 afterAll(async () => {

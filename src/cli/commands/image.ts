@@ -59,6 +59,21 @@ async function inputArchive(file: string): Promise<Readable> {
   }
 }
 
+/** Sends an archive file to an endpoint that answers with a JSON progress stream. */
+async function sendArchive(
+  client: EngineClient,
+  path: string,
+  file: string,
+  query: Record<string, string | string[] | undefined> = {},
+): Promise<void> {
+  const response = await client.stream('POST', path, {
+    query,
+    body: await inputArchive(file),
+    headers: { 'Content-Type': 'application/x-tar' },
+  });
+  await followProgress(response);
+}
+
 /** Splits a reference into the repo and tag query parameters the API wants. */
 function repoAndTag(reference: string): { repo: string; tag?: string } {
   const at = reference.lastIndexOf(':');
@@ -91,13 +106,9 @@ export function registerImage(program: Command): void {
     .description('load images from a docker save or OCI archive')
     .requiredOption('-i, --input <file>', 'the archive to read')
     .action(
-      withClient(async (client, flags: { input: string }) => {
-        const response = await client.stream('POST', '/images/load', {
-          body: await inputArchive(flags.input),
-          headers: { 'Content-Type': 'application/x-tar' },
-        });
-        await followProgress(response);
-      }),
+      withClient((client, flags: { input: string }) =>
+        sendArchive(client, '/images/load', flags.input),
+      ),
     );
 
   image
@@ -120,17 +131,12 @@ export function registerImage(program: Command): void {
           reference: string | undefined,
           flags: { change: string[]; message?: string },
         ) => {
-          const response = await client.stream('POST', '/images/create', {
-            query: {
-              fromSrc: '-',
-              ...(reference ? repoAndTag(reference) : {}),
-              changes: flags.change,
-              message: flags.message,
-            },
-            body: await inputArchive(file),
-            headers: { 'Content-Type': 'application/x-tar' },
+          await sendArchive(client, '/images/create', file, {
+            fromSrc: '-',
+            ...(reference ? repoAndTag(reference) : {}),
+            changes: flags.change,
+            message: flags.message,
           });
-          await followProgress(response);
         },
       ),
     );
