@@ -301,14 +301,18 @@ export class BridgeAttacher implements NetworkAttacher {
     for (const path of await listNetns(this.sandboxDir)) {
       const container = running.get(basename(path));
       if (!container) {
-        await this.dropStale(path);
+        await this.dropStale(path).catch((error) =>
+          this.log.warn({ err: error, path }, 'stale namespace not removed'),
+        );
         continue;
       }
       const address = this.endpointsOf(container.Id)[0]?.endpoint.address;
       const ports = container.Ports ?? {};
       if (!address || this.proxies.has(container.Id) || Object.keys(ports).length === 0) continue;
-      const proxy = await PortProxy.open(address, requestsFromPortBindings(ports));
-      this.proxies.set(container.Id, proxy);
+      await PortProxy.open(address, requestsFromPortBindings(ports)).then(
+        (proxy) => this.proxies.set(container.Id, proxy),
+        (error) => this.log.warn({ err: error, id: container.Id }, 'published ports not restored'),
+      );
     }
   }
 
