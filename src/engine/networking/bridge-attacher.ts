@@ -2,8 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { upstreamsFromResolvConf } from '../../network/dns-forwarder.js';
-import { hostLinks } from '../../network/host-link-queue.js';
-import { deleteLinkLines } from '../../network/link-commands.js';
 import { destroyNetns, listNetns } from '../../network/netns.js';
 import { toApiEndpointSettings, toApiNetwork } from '../../network/network-api.js';
 import { type Attachment, NetworkManager } from '../../network/network-manager.js';
@@ -327,18 +325,21 @@ export class BridgeAttacher implements NetworkAttacher {
   }
 
   /**
-   * Engine shutdown: proxies and DNS servers stop (running containers keep their links);
-   * bridges nobody uses go too, and come back at the next open.
+   * Engine shutdown: proxies and DNS servers stop; running containers keep their links.
+   * An idle default bridge goes entirely and is made afresh at the next open, so its
+   * subnet is chosen again then (another engine may have taken it meanwhile); user
+   * networks stay, holding their subnets, as Docker keeps them.
    */
   async close(): Promise<void> {
     await Promise.all([...this.proxies.values()].map((proxy) => proxy.close()));
     this.proxies.clear();
+    const bridge = this.networks.list().find((record) => record.name === defaultBridge);
+    if (bridge && Object.keys(bridge.endpoints).length === 0) {
+      await this.networks
+        .remove(bridge.id)
+        .catch((error) => this.log.warn({ err: error }, 'default bridge not removed'));
+    }
     await this.networks.close();
-    const idle = this.networks
-      .list()
-      .filter((record) => Object.keys(record.endpoints).length === 0)
-      .map((record) => record.bridge);
-    if (idle.length > 0) await hostLinks.submit(deleteLinkLines(idle), { ignoreMissing: true });
   }
 }
 
