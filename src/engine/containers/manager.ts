@@ -14,7 +14,7 @@ import { mergeWithImage, processArgs } from './merge-config.js';
 import { type ContainerRecord, initialState, type MountPoint, shortId } from './model.js';
 import { resolveMounts } from './mounts.js';
 import { randomName } from './names.js';
-import { builtinNetworkModes, type NetworkAttacher, type NetworkPlan } from './network-attach.js';
+import type { NetworkAttacher, NetworkPlan } from './network-attach.js';
 import { checkRestartPolicy, nextBackoff, shouldRestart } from './restart-policy.js';
 import { hardLimits } from './rlimits.js';
 import type { Runtime } from './runtime.js';
@@ -214,6 +214,7 @@ export class ContainerManager {
       Config: config,
       HostConfig: request.hostConfig,
       Networks: {},
+      NetworkingConfig: request.networkingConfig as ContainerRecord['NetworkingConfig'],
       State: initialState(),
       RestartCount: 0,
       Mounts: [],
@@ -261,10 +262,7 @@ export class ContainerManager {
   }
 
   private checkNetworkMode(request: CreateRequest): void {
-    const mode = request.hostConfig.NetworkMode;
-    if (mode && !builtinNetworkModes.includes(mode)) {
-      throw notFound(`network ${mode} not found`);
-    }
+    this.deps.network.checkMode(request.hostConfig.NetworkMode);
   }
 
   // ---- start ---------------------------------------------------------------------------

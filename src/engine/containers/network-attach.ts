@@ -51,5 +51,3 @@ export interface NetworkSummary {
 export function networkModeName(mode: string | undefined): string {
   return !mode || mode === 'default' ? 'bridge' : mode;
 }
-
-export const builtinNetworkModes = ['none', 'host', 'bridge', 'default'];
