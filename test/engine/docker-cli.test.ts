@@ -1,21 +1,20 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, repo, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import {
+  busyboxTar,
+  repo,
+  runDocker,
+  startTestEngine,
+  stopTestEngine,
+  type TestEngine,
+} from './support.js';
 
-const dockerBinary = '/usr/local/bin/docker';
 let engine: TestEngine;
 
-/** Runs the real docker CLI against our engine; resolves with its output and status. */
-function docker(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(dockerBinary, args, { env: engine.env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ stdout, stderr, code });
-    });
-  });
-}
+/** The real docker CLI against this file's engine. */
+const docker = (...args: string[]) => runDocker(engine, args);
 
 async function ok(...args: string[]): Promise<string> {
   const result = await docker(...args);

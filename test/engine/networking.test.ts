@@ -1,25 +1,24 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import {
+  busyboxTar,
+  runDocker,
+  startTestEngine,
+  stopTestEngine,
+  type TestEngine,
+} from './support.js';
 
-const dockerBinary = '/usr/local/bin/docker';
 const suffix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 const netA = `tcnA${suffix}`;
 const netB = `tcnB${suffix}`;
 const netInternal = `tcnI${suffix}`;
 let engine: TestEngine;
 
-function docker(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  return new Promise((resolve) => {
-    execFile(dockerBinary, args, { env: engine.env, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ stdout, stderr, code });
-    });
-  });
-}
+/** The real docker CLI against this file's engine. */
+const docker = (...args: string[]) => runDocker(engine, args);
 
 async function ok(...args: string[]): Promise<string> {
   const result = await docker(...args);

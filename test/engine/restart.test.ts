@@ -1,15 +1,10 @@
-import { createReadStream } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import { startEngineWithBusybox, stopTestEngine, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 
 beforeAll(async () => {
-  engine = await startTestEngine();
-  await engine.client.request('POST', '/images/load', {
-    body: createReadStream(busyboxTar(engine.root)),
-    headers: { 'Content-Type': 'application/x-tar' },
-  });
+  engine = await startEngineWithBusybox();
 });
 
 afterAll(async () => {

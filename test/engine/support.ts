@@ -1,5 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,4 +140,35 @@ export function busyboxTar(root: string): string {
   execFileSync('bash', [join(repo, 'scripts/busybox-image.sh'), output], { stdio: 'ignore' });
   busyboxArchive = output;
   return output;
+}
+
+/** A test engine with busybox:latest loaded, for tests that run containers. */
+export async function startEngineWithBusybox(): Promise<TestEngine> {
+  const engine = await startTestEngine();
+  await engine.client.request('POST', '/images/load', {
+    body: createReadStream(busyboxTar(engine.root)),
+    headers: { 'Content-Type': 'application/x-tar' },
+  });
+  return engine;
+}
+
+export interface DockerResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Runs the real docker CLI (/usr/local/bin/docker) against a test engine. */
+export function runDocker(engine: TestEngine, args: string[]): Promise<DockerResult> {
+  return new Promise((resolve) => {
+    execFile(
+      '/usr/local/bin/docker',
+      args,
+      { env: engine.env, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
+  });
 }

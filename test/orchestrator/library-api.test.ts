@@ -2,8 +2,12 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { down, up } from '../../src/index.js';
-import { repo, stopTestEngine, type TestEngine } from '../engine/support.js';
-import { startEngineWithBusybox } from './support.js';
+import {
+  repo,
+  startEngineWithBusybox,
+  stopTestEngine,
+  type TestEngine,
+} from '../engine/support.js';
 
 let engine: TestEngine;
 

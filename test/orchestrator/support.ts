@@ -1,8 +1,8 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { busyboxTar, repo, startTestEngine, type TestEngine } from '../engine/support.js';
+import { repo, type TestEngine } from '../engine/support.js';
 
 const execFileAsync = promisify(execFile);
 const cli = join(repo, 'dist/cli/main.js');
@@ -87,15 +87,4 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** A test engine of its own with busybox:latest loaded, for stacks to run on. */
-export async function startEngineWithBusybox(): Promise<TestEngine> {
-  const engine = await startTestEngine();
-  const response = await engine.client.stream('POST', '/images/load', {
-    body: createReadStream(busyboxTar(engine.root)),
-    headers: { 'Content-Type': 'application/x-tar' },
-  });
-  for await (const _ of response);
-  return engine;
 }

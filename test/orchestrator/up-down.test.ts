@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopTestEngine, type TestEngine } from '../engine/support.js';
-import { eventually, startEngineWithBusybox, TestProject } from './support.js';
+import { startEngineWithBusybox, stopTestEngine, type TestEngine } from '../engine/support.js';
+import { eventually, TestProject } from './support.js';
 
 let engine: TestEngine;
 
