@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
-import { BlobStore, digestHex } from './blob-store.js';
+import { BlobStore, digestHex, fsyncDirectory } from './blob-store.js';
 import { runCommand } from './command.js';
 import {
   type ImageEntry,
@@ -540,7 +540,10 @@ export class ImageStore {
       });
       const next = structuredClone(this.index);
       next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
-      await this.flushData();
+      // The snapshot is four empty directories: making their rename durable before the
+      // index names them needs only the parent directory synced, not a syncfs process
+      // on every container create.
+      await fsyncDirectory(join(this.root, 'snapshots'));
       await this.commitIndex(next);
     });
   }
