@@ -25,6 +25,11 @@ export interface DaemonOptions {
   root: string;
   socket: string;
   log?: Logger;
+  /**
+   * Outbound NAT for bridge networks (ip_forward + masquerade), on by default as in Docker;
+   * TCOMPOSE_IP_MASQ=0 turns it off (the test suites do, outside namespaces of their own).
+   */
+  ipMasquerade?: boolean;
 }
 
 export interface RunningDaemon {
@@ -52,7 +57,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const imageStore = await ImageStore.open(paths.images);
     const images = () => imageStore;
     const runtime = new Runtime(paths.tcrunRoot);
-    const network = await BridgeAttacher.open(paths, log);
+    const network = await BridgeAttacher.open(paths, log, {
+      events,
+      ipMasquerade: options.ipMasquerade ?? process.env.TCOMPOSE_IP_MASQ !== '0',
+    });
     openedNetwork = network;
     const volumes = new VolumeManager(paths.volumes, events);
     await volumes.load();

@@ -34,6 +34,7 @@ import {
   type NetworkRecord,
   NetworkStore,
 } from './network-store.js';
+import type { NatNetwork, OutboundNat } from './outbound-nat.js';
 
 export interface NetworkManagerOptions {
   /** Where network records are kept (one JSON file per network). */
@@ -47,6 +48,8 @@ export interface NetworkManagerOptions {
   localDomains?: string[];
   /** Default MTU of new networks. */
   mtu?: number;
+  /** Masquerade for non-internal networks (OutboundNat.detect()); none when absent. */
+  nat?: OutboundNat;
 }
 
 export interface CreateNetworkRequest {
@@ -95,18 +98,25 @@ export class NetworkManager {
    */
   static async open(options: NetworkManagerOptions): Promise<NetworkManager> {
     const manager = new NetworkManager(options);
-    for (const record of await manager.store.loadAll()) {
-      if (!existsSync(`/sys/class/net/${record.bridge}`)) {
-        await ipBatch(createBridgeLines(bridgeSpec(record)));
+    try {
+      for (const record of await manager.store.loadAll()) {
+        if (!existsSync(`/sys/class/net/${record.bridge}`)) {
+          await ipBatch(createBridgeLines(bridgeSpec(record)));
+        }
+        for (const [containerId, endpoint] of Object.entries(record.endpoints)) {
+          if (existsSync(endpoint.sandbox)) continue;
+          delete record.endpoints[containerId];
+        }
+        await manager.store.save(record);
+        manager.records.set(record.id, record);
+        manager.registerEndpoints(record);
+        manager.dnsServers.set(record.id, await manager.startDns(record));
       }
-      for (const [containerId, endpoint] of Object.entries(record.endpoints)) {
-        if (existsSync(endpoint.sandbox)) continue;
-        delete record.endpoints[containerId];
-      }
-      await manager.store.save(record);
-      manager.records.set(record.id, record);
-      manager.registerEndpoints(record);
-      manager.dnsServers.set(record.id, await manager.startDns(record));
+      await options.nat?.add(manager.list().filter(outbound).map(natNetwork));
+    } catch (error) {
+      // Nothing started here may outlive a failed open: DNS servers and NAT rules go again.
+      await manager.close();
+      throw error;
     }
     return manager;
   }
@@ -160,10 +170,12 @@ export class NetworkManager {
       await this.createBridge(record, request.ipam ?? {});
       try {
         this.dnsServers.set(id, await this.startDns(record));
+        if (outbound(record)) await this.options.nat?.add([natNetwork(record)]);
         await this.store.save(record);
       } catch (error) {
         await this.dnsServers.get(id)?.close();
         this.dnsServers.delete(id);
+        await this.options.nat?.remove([id]).catch(() => undefined);
         await removeLinks([record.bridge]);
         throw error;
       }
@@ -217,6 +229,7 @@ export class NetworkManager {
       await this.dnsServers.get(record.id)?.close();
       this.dnsServers.delete(record.id);
       this.registry.removeNetwork(record.id);
+      if (outbound(record)) await this.options.nat?.remove([record.id]);
       await removeLinks([record.bridge]);
       await this.store.remove(record.id);
       this.records.delete(record.id);
@@ -387,11 +400,15 @@ export class NetworkManager {
     await removeLinks(hostIfnames);
   }
 
-  /** Engine shutdown: DNS servers stop; bridges and records stay for the next start. */
+  /**
+   * Engine shutdown: DNS servers stop and NAT rules go (open adds them again); bridges and
+   * records stay for the next start.
+   */
   async close(): Promise<void> {
     await this.serialized(async () => {
       await Promise.all([...this.dnsServers.values()].map((server) => server.close()));
       this.dnsServers.clear();
+      await this.options.nat?.remove(this.list().map((record) => record.id));
     });
   }
 
@@ -432,6 +449,15 @@ async function linksGone(ifnames: string[], timeoutMs: number): Promise<void> {
     if (Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Internal networks have no way out: no default route, no masquerade. */
+function outbound(record: NetworkRecord): boolean {
+  return !record.internal;
+}
+
+function natNetwork(record: NetworkRecord): NatNetwork {
+  return { id: record.id, name: record.name, subnet: record.ipam.subnet, bridge: record.bridge };
 }
 
 function bridgeSpec(record: NetworkRecord) {

@@ -7,6 +7,13 @@ import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
 import { EngineClient } from '../../src/engine/client.js';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Engines started by tests in the host's network namespace get no outbound NAT: nothing
+ * may let a container reach the uplink (test/network/outbound-nat.test.ts tests NAT in
+ * namespaces of its own). Set here, every engine, CLI and child of a test inherits it.
+ */
+process.env.TCOMPOSE_IP_MASQ = '0';
 const engineMain = join(repo, 'dist/engine/main.js');
 
 /** An engine of its own for one test file: own data root, own socket. */

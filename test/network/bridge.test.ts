@@ -1,10 +1,11 @@
+import dgram from 'node:dgram';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlaps, parseSubnet } from '../../src/network/ipam.js';
 import { createNetns, destroyNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
-import type { NetworkRecord } from '../../src/network/network-store.js';
+import { type NetworkRecord, NetworkStore } from '../../src/network/network-store.js';
 import {
   eventually,
   expectNoLeaks,
@@ -12,6 +13,7 @@ import {
   inNetns,
   linkNames,
   makeRoot,
+  ownBoundSockets,
   startInNetns,
   stopProcess,
 } from './support.js';
@@ -230,6 +232,32 @@ describe('bridge networks', () => {
       for (const [index, record] of created.entries()) await owners[index].remove(record.id);
     } finally {
       await other.close();
+      await otherRoot.remove();
+    }
+  });
+
+  it('closes the DNS servers it started when a later one fails at open', async () => {
+    const otherRoot = await makeRoot('bridge-dns');
+    const dnsPort = 20000 + (process.pid % 20000);
+    const options = { stateDir: otherRoot.stateDir, upstreams: [], dnsPort };
+    const first = await NetworkManager.open(options);
+    const blocker = dgram.createSocket('udp4');
+    try {
+      for (const name of ['dns-a', 'dns-b']) {
+        links.push((await first.create({ name: root.unique(name) })).bridge);
+      }
+      await first.close();
+      const [started, failing] = await new NetworkStore(otherRoot.stateDir).loadAll();
+      await new Promise<void>((resolve) => blocker.bind(dnsPort, failing.ipam.gateway, resolve));
+      await expect(NetworkManager.open(options)).rejects.toThrow(/EADDRINUSE/);
+      const onPort = (await ownBoundSockets()).filter((address) => address.endsWith(`:${dnsPort}`));
+      expect(onPort).toEqual([`${failing.ipam.gateway}:${dnsPort}`]);
+      expect(onPort).not.toContain(`${started.ipam.gateway}:${dnsPort}`);
+    } finally {
+      blocker.close();
+      const cleanup = await NetworkManager.open(options);
+      for (const record of cleanup.list()) await cleanup.remove(record.id);
+      await cleanup.close();
       await otherRoot.remove();
     }
   });

@@ -6,10 +6,12 @@ import { destroyNetns, listNetns } from '../../network/netns.js';
 import { toApiEndpointSettings, toApiNetwork } from '../../network/network-api.js';
 import { type Attachment, NetworkManager } from '../../network/network-manager.js';
 import type { EndpointRecord, NetworkRecord } from '../../network/network-store.js';
+import { OutboundNat } from '../../network/outbound-nat.js';
 import { PortProxy, requestsFromPortBindings } from '../../network/port-proxy.js';
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
 import type { NetworkAttacher, NetworkPlan, NetworkSummary } from '../containers/network-attach.js';
 import { badParameter, conflict, notFound } from '../errors.js';
+import type { EventBus } from '../events.js';
 import type { EnginePaths } from '../paths.js';
 import { builtinNetwork, builtinNetworks } from './builtin-networks.js';
 import {
@@ -17,8 +19,10 @@ import {
   containerNetworkMode,
   defaultBridge,
   endpointsConfig,
+  forgetNetwork,
   parseNetworkMode,
   portBindings,
+  rememberNetwork,
 } from './container-networks.js';
 
 /**
@@ -39,18 +43,31 @@ export class BridgeAttacher implements NetworkAttacher {
     readonly networks: NetworkManager,
     private readonly sandboxDir: string,
     private readonly log: Logger,
+    private readonly events: EventBus,
   ) {}
 
-  /** Loads the networks (bridges and DNS servers come back) and makes sure `bridge` exists. */
-  static async open(paths: EnginePaths, log: Logger): Promise<BridgeAttacher> {
-    const networks = await NetworkManager.open({ stateDir: join(paths.root, 'networks') });
+  /**
+   * Loads the networks (bridges, DNS servers and NAT rules come back) and makes sure
+   * `bridge` exists. With `ipMasquerade` (Docker's default), non-internal networks reach
+   * out through the host's iptables when it has them.
+   */
+  static async open(
+    paths: EnginePaths,
+    log: Logger,
+    options: { events: EventBus; ipMasquerade: boolean },
+  ): Promise<BridgeAttacher> {
+    const nat = options.ipMasquerade ? await OutboundNat.detect() : undefined;
+    if (options.ipMasquerade && !nat) {
+      log.info('no iptables on this host: containers get no outbound NAT');
+    }
+    const networks = await NetworkManager.open({ stateDir: join(paths.root, 'networks'), nat });
     if (!networks.list().some((record) => record.name === defaultBridge)) {
       await networks.create({
         name: defaultBridge,
         options: { 'com.docker.network.bridge.default_bridge': 'true' },
       });
     }
-    return new BridgeAttacher(networks, join(paths.run, 'netns'), log);
+    return new BridgeAttacher(networks, join(paths.run, 'netns'), log, options.events);
   }
 
   /** How `container:X` modes find X; the container manager is made after the attacher. */
@@ -143,6 +160,7 @@ export class BridgeAttacher implements NetworkAttacher {
       });
     }
     const hostname = container.Config.Hostname || container.Id.slice(0, 12);
+    for (const record of records) this.announce('connect', record, container.Id);
     return {
       namespace: { path: this.sandboxPath(container.Id) },
       hosts: first ? [`${first.address}\t${hostname}`] : [],
@@ -205,7 +223,9 @@ export class BridgeAttacher implements NetworkAttacher {
     const proxy = this.proxies.get(container.Id);
     this.proxies.delete(container.Id);
     await proxy?.close();
+    const attached = this.endpointsOf(container.Id);
     await this.dropSandbox(container.Id);
+    for (const { record } of attached) this.announce('disconnect', record, container.Id);
     container.Ports = {};
     for (const [name, settings] of Object.entries(container.Networks)) {
       container.Networks[name] = {
@@ -261,10 +281,9 @@ export class BridgeAttacher implements NetworkAttacher {
         record,
         record.endpoints[container.Id],
       );
+      this.announce('connect', record, container.Id);
     }
-    container.NetworkingConfig = {
-      EndpointsConfig: { ...endpointsConfig(container), [record.name]: settings },
-    };
+    rememberNetwork(container, record.name, settings);
     return record;
   }
 
@@ -276,14 +295,26 @@ export class BridgeAttacher implements NetworkAttacher {
     if (mode.kind !== 'bridge' || (!mode.networks.includes(record.name) && !attached)) {
       throw badParameter(`container ${container.Id} is not connected to network ${record.name}`);
     }
-    if (attached) await this.networks.disconnect(container.Id, record.id);
-    delete container.Networks[record.name];
-    const { [record.name]: _gone, ...rest } = endpointsConfig(container);
-    container.NetworkingConfig = { EndpointsConfig: rest };
-    if (mode.networks[0] === record.name) {
-      container.HostConfig.NetworkMode = mode.networks[1] ?? 'none';
+    if (attached) {
+      await this.networks.disconnect(container.Id, record.id);
+      this.announce('disconnect', record, container.Id);
     }
+    delete container.Networks[record.name];
+    forgetNetwork(container, record.name);
     return record;
+  }
+
+  /** `network connect|disconnect` events, sent as the endpoint comes and goes, as Docker sends them. */
+  private announce(
+    action: 'connect' | 'disconnect',
+    record: NetworkRecord,
+    containerId: string,
+  ): void {
+    this.events.publish('network', action, record.id, {
+      container: containerId,
+      name: record.name,
+      type: 'bridge',
+    });
   }
 
   /**

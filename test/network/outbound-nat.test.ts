@@ -1,0 +1,216 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createReadStream, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
+import { EngineClient } from '../../src/engine/client.js';
+import { createNetns, destroyNetns } from '../../src/network/netns.js';
+import { natDeletions, natRules, natTag, restoreInput } from '../../src/network/outbound-nat.js';
+import { busyboxTar, findLeaks, repo } from '../engine/support.js';
+import { inNetns, stopProcess } from './support.js';
+
+const network = {
+  id: 'ab12cd34ef56'.padEnd(64, '0'),
+  name: 'proj_default',
+  subnet: '172.18.0.0/16',
+  bridge: 'tc-0123456789',
+};
+
+describe('outbound NAT rules (pure)', () => {
+  it('masquerades the subnet leaving by another interface and lets it through FORWARD', () => {
+    const rules = natRules(network);
+    const tag = 'tcompose:ab12cd34ef56:proj_default';
+    expect(natTag(network)).toBe(tag);
+    expect(rules.nat).toEqual([
+      `-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment ${tag} -j MASQUERADE`,
+    ]);
+    expect(rules.filter).toHaveLength(2);
+    expect(rules.filter.every((rule) => rule.startsWith('-I FORWARD') && rule.includes(tag))).toBe(
+      true,
+    );
+    expect(restoreInput(rules)).toBe(
+      `*nat\n${rules.nat[0]}\nCOMMIT\n*filter\n${rules.filter.join('\n')}\nCOMMIT\n`,
+    );
+    expect(restoreInput({ nat: [], filter: [] })).toBe('');
+  });
+
+  it('deletes exactly the rules tagged for the given networks, by their full specification', () => {
+    const saved = [
+      '*filter',
+      ':FORWARD DROP [0:0]',
+      '-A FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+      '-A FORWARD -i docker0 -j ACCEPT',
+      '-A FORWARD -i tc-9 -m comment --comment "tcompose:999999999999:other" -j ACCEPT',
+      'COMMIT',
+      '*nat',
+      '-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment tcompose:ab12cd34ef56:proj_default -j MASQUERADE',
+      'COMMIT',
+      '*mangle',
+      '-A OUTPUT -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+      'COMMIT',
+    ].join('\n');
+    expect(natDeletions(saved, [network.id])).toEqual({
+      filter: [
+        '-D FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+      ],
+      nat: [
+        '-D POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment tcompose:ab12cd34ef56:proj_default -j MASQUERADE',
+      ],
+    });
+    expect(natDeletions(saved, [])).toEqual({ nat: [], filter: [] });
+  });
+});
+
+/**
+ * The engine runs in a network namespace of this test's own (`unshare --net`), where it
+ * turns on forwarding and adds its rules: namespaces have their own ip_forward and tables,
+ * so the host's stay as they are. A veth joins it to a second namespace of ours, "outside"
+ * (10.254.x.2), whose TCP server tells which source address reached it. No packet goes
+ * anywhere else.
+ */
+describe('outbound NAT of an engine in a namespace of its own', () => {
+  const octet = 1 + (process.pid % 250);
+  const uplink = `10.254.${octet}.1`;
+  const outsideAddress = `10.254.${octet}.2`;
+  const port = 7777;
+  const hostForwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+  let root: string;
+  let socket: string;
+  let engine: ChildProcess;
+  let client: EngineClient;
+  let engineNs: string;
+  let outside: string;
+  let server: ChildProcess;
+  const sources: string[] = [];
+  const containers: string[] = [];
+
+  const inEngineNs = (args: string[]) => inNetns(engineNs, args);
+  const savedRules = async () => (await inEngineNs(['iptables-save'])).stdout;
+
+  async function createNetwork(name: string, internal: boolean): Promise<string> {
+    const { Id } = await client.request<{ Id: string }>('POST', '/networks/create', {
+      body: { Name: name, Internal: internal },
+    });
+    return Id;
+  }
+
+  /** Runs busybox nc to the outside server on `net`; its exit code. */
+  async function dialOutside(net: string): Promise<number> {
+    const { Id } = await client.request<{ Id: string }>('POST', '/containers/create', {
+      body: {
+        Image: 'busybox',
+        Cmd: ['sh', '-c', `echo hello | nc -w 3 ${outsideAddress} ${port}`],
+        HostConfig: { NetworkMode: net },
+      },
+    });
+    containers.push(Id);
+    await client.request('POST', `/containers/${Id}/start`);
+    const { StatusCode } = await client.request<{ StatusCode: number }>(
+      'POST',
+      `/containers/${Id}/wait`,
+    );
+    return StatusCode;
+  }
+
+  beforeAll(async () => {
+    root = await mkdtemp('/tmp/tcnat-');
+    socket = join(root, 'engine.sock');
+    const log = openSync(join(root, 'engine.log'), 'a');
+    engine = spawn(
+      'unshare',
+      ['--net', process.execPath, ...engineNodeFlags, join(repo, 'dist/engine/main.js')],
+      {
+        env: {
+          ...process.env,
+          TCOMPOSE_ROOT: root,
+          TCOMPOSE_HOST: socket,
+          TCOMPOSE_IP_MASQ: '1',
+          DOCKER_HOST: '',
+        },
+        stdio: ['ignore', log, log],
+      },
+    );
+    client = new EngineClient({ socketPath: socket });
+    if (!(await waitForPing(client, 20_000))) {
+      throw new Error(`engine did not start:\n${readFileSync(join(root, 'engine.log'), 'utf8')}`);
+    }
+    // The engine's namespace outlives the engine on this file, so its rules can be read after shutdown.
+    engineNs = join(root, 'engine-ns');
+    writeFileSync(engineNs, '');
+    execFileSync('mount', ['--bind', `/proc/${engine.pid}/ns/net`, engineNs]);
+    outside = join(root, 'outside-ns');
+    await createNetns(outside);
+    const wire = [
+      `link add up0 type veth peer name out0 netns ${outside}`,
+      `addr add ${uplink}/24 dev up0`,
+      'link set up0 up',
+    ];
+    execFileSync('nsenter', [`--net=${engineNs}`, 'ip', '-batch', '-'], {
+      input: `${wire.join('\n')}\n`,
+    });
+    await inNetns(outside, ['ip', 'addr', 'add', `${outsideAddress}/24`, 'dev', 'out0']);
+    await inNetns(outside, ['ip', 'link', 'set', 'out0', 'up']);
+    const serve = `require('net').createServer((s) => { console.log(s.remoteAddress); s.end('ok'); }).listen(${port}, '${outsideAddress}', () => console.log('ready'))`;
+    server = spawn('nsenter', [`--net=${outside}`, process.execPath, '-e', serve], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    await new Promise<void>((resolve) => {
+      createInterface({ input: server.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+        if (line === 'ready') resolve();
+        else sources.push(line);
+      });
+    });
+    await client.request('POST', '/images/load', {
+      body: createReadStream(busyboxTar(root)),
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+  });
+
+  afterAll(async () => {
+    for (const id of containers) {
+      await client.request('DELETE', `/containers/${id}`, { query: { force: 1 } }).catch(() => {});
+    }
+    if (engine.exitCode === null) {
+      const exited = new Promise((resolve) => engine.once('exit', resolve));
+      engine.kill('SIGTERM');
+      await exited;
+    }
+    if (server) await stopProcess(server);
+    await destroyNetns(outside);
+    await destroyNetns(engineNs);
+    expect(findLeaks(root, containers)).toEqual({ processes: [], mounts: [], cgroups: [] });
+    expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(hostForwarding);
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('masquerades a bridge network: the outside sees the uplink address, not the container', async () => {
+    const id = await createNetwork('natnet', false);
+    expect((await inEngineNs(['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
+    expect(await savedRules()).toContain(natTag({ id, name: 'natnet' }));
+    expect(await dialOutside('natnet')).toBe(0);
+    expect(sources).toEqual([uplink]);
+  });
+
+  it('gives an internal network no NAT and no way out', async () => {
+    const id = await createNetwork('natinternal', true);
+    expect(await savedRules()).not.toContain(id.slice(0, 12));
+    expect(await dialOutside('natinternal')).not.toBe(0);
+    expect(sources).toEqual([uplink]);
+  });
+
+  it('removes the rules with the network, and all of them at engine shutdown', async () => {
+    const net = await client.request<{ Id: string }>('GET', '/networks/natnet');
+    const stopped = containers.splice(0);
+    for (const id of stopped) await client.request('DELETE', `/containers/${id}`);
+    await client.request('DELETE', `/networks/${net.Id}`);
+    const rules = await savedRules();
+    expect(rules).not.toContain(net.Id.slice(0, 12));
+    expect(rules).toContain('tcompose:'); // the default bridge's, until shutdown
+    const exited = new Promise((resolve) => engine.once('exit', resolve));
+    engine.kill('SIGTERM');
+    await exited;
+    expect(await savedRules()).not.toContain('tcompose:');
+  });
+});
