@@ -28,13 +28,13 @@ import {
 } from './link-commands.js';
 import { bridgeName, containerIfname, vethName } from './names.js';
 import { createNetns, destroyNetns } from './netns.js';
+import type { FirewallNetwork, NetworkFirewall } from './network-firewall.js';
 import {
   type EndpointNames,
   type EndpointRecord,
   type NetworkRecord,
   NetworkStore,
 } from './network-store.js';
-import type { NatNetwork, OutboundNat } from './outbound-nat.js';
 
 export interface NetworkManagerOptions {
   /** Where network records are kept (one JSON file per network). */
@@ -48,8 +48,8 @@ export interface NetworkManagerOptions {
   localDomains?: string[];
   /** Default MTU of new networks. */
   mtu?: number;
-  /** Masquerade for non-internal networks (OutboundNat.detect()); none when absent. */
-  nat?: OutboundNat;
+  /** Isolation and outbound NAT rules (NetworkFirewall.detect()); no rules when absent. */
+  firewall?: NetworkFirewall;
 }
 
 export interface CreateNetworkRequest {
@@ -112,9 +112,11 @@ export class NetworkManager {
         manager.registerEndpoints(record);
         manager.dnsServers.set(record.id, await manager.startDns(record));
       }
-      await options.nat?.add(manager.list().filter(outbound).map(natNetwork));
+      const records = manager.list();
+      await options.firewall?.remove(records.map((record) => record.id));
+      await options.firewall?.add(records.map(firewallNetwork));
     } catch (error) {
-      // Nothing started here may outlive a failed open: DNS servers and NAT rules go again.
+      // Nothing started here may outlive a failed open: DNS servers and rules go again.
       await manager.close();
       throw error;
     }
@@ -170,12 +172,12 @@ export class NetworkManager {
       await this.createBridge(record, request.ipam ?? {});
       try {
         this.dnsServers.set(id, await this.startDns(record));
-        if (outbound(record)) await this.options.nat?.add([natNetwork(record)]);
+        await this.options.firewall?.add([firewallNetwork(record)]);
         await this.store.save(record);
       } catch (error) {
         await this.dnsServers.get(id)?.close();
         this.dnsServers.delete(id);
-        await this.options.nat?.remove([id]).catch(() => undefined);
+        await this.options.firewall?.remove([id]).catch(() => undefined);
         await removeLinks([record.bridge]);
         throw error;
       }
@@ -229,7 +231,7 @@ export class NetworkManager {
       await this.dnsServers.get(record.id)?.close();
       this.dnsServers.delete(record.id);
       this.registry.removeNetwork(record.id);
-      if (outbound(record)) await this.options.nat?.remove([record.id]);
+      await this.options.firewall?.remove([record.id]);
       await removeLinks([record.bridge]);
       await this.store.remove(record.id);
       this.records.delete(record.id);
@@ -401,14 +403,14 @@ export class NetworkManager {
   }
 
   /**
-   * Engine shutdown: DNS servers stop and NAT rules go (open adds them again); bridges and
-   * records stay for the next start.
+   * Engine shutdown: DNS servers stop and firewall rules go (open adds them again); bridges
+   * and records stay for the next start.
    */
   async close(): Promise<void> {
     await this.serialized(async () => {
       await Promise.all([...this.dnsServers.values()].map((server) => server.close()));
       this.dnsServers.clear();
-      await this.options.nat?.remove(this.list().map((record) => record.id));
+      await this.options.firewall?.remove(this.list().map((record) => record.id));
     });
   }
 
@@ -451,13 +453,9 @@ async function linksGone(ifnames: string[], timeoutMs: number): Promise<void> {
   }
 }
 
-/** Internal networks have no way out: no default route, no masquerade. */
-function outbound(record: NetworkRecord): boolean {
-  return !record.internal;
-}
-
-function natNetwork(record: NetworkRecord): NatNetwork {
-  return { id: record.id, name: record.name, subnet: record.ipam.subnet, bridge: record.bridge };
+function firewallNetwork(record: NetworkRecord): FirewallNetwork {
+  const { id, name, bridge, internal } = record;
+  return { id, name, bridge, internal, subnet: record.ipam.subnet };
 }
 
 function bridgeSpec(record: NetworkRecord) {

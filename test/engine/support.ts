@@ -10,7 +10,7 @@ export const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Engines started by tests in the host's network namespace get no outbound NAT: nothing
- * may let a container reach the uplink (test/network/outbound-nat.test.ts tests NAT in
+ * may let a container reach the uplink (test/network/network-firewall.test.ts tests NAT in
  * namespaces of its own). Set here, every engine, CLI and child of a test inherits it.
  */
 process.env.TCOMPOSE_IP_MASQ = '0';

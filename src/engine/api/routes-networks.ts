@@ -73,39 +73,28 @@ export function registerNetworkRoutes(app: FastifyInstance, engine: Engine): voi
     return engine.containers.find(body.Container);
   };
 
-  /** connect and disconnect: change the container, save it, tell the event stream. */
+  /**
+   * connect and disconnect: change the container and save it (the attacher sends the
+   * events when an endpoint of a running container comes or goes).
+   */
   const membership =
     (
-      action: 'connect' | 'disconnect',
-      change: (
-        container: ContainerRecord,
-        network: string,
-        settings: EndpointSettings,
-      ) => Promise<{ id: string; name: string }>,
+      change: (container: ContainerRecord, network: string, settings: EndpointSettings) => unknown,
     ) =>
     async (request: FastifyRequest<{ Params: { id: string }; Body: ConnectBody | null }>) => {
       const live = containerOf(request.body ?? {});
-      const record = await change(
-        live.record,
-        request.params.id,
-        request.body?.EndpointConfig ?? {},
-      );
+      await change(live.record, request.params.id, request.body?.EndpointConfig ?? {});
       await engine.containers.save(live.record);
-      engine.events.publish('network', action, record.id, {
-        container: live.record.Id,
-        name: record.name,
-        type: 'bridge',
-      });
       return '';
     };
 
   app.post(
     '/networks/:id/connect',
-    membership('connect', (container, id, settings) => network.connect(container, id, settings)),
+    membership((container, id, settings) => network.connect(container, id, settings)),
   );
   app.post(
     '/networks/:id/disconnect',
-    membership('disconnect', (container, id) => network.disconnect(container, id)),
+    membership((container, id) => network.disconnect(container, id)),
   );
 
   app.post(

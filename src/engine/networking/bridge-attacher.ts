@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import { upstreamsFromResolvConf } from '../../network/dns-forwarder.js';
 import { destroyNetns, listNetns } from '../../network/netns.js';
 import { toApiEndpointSettings, toApiNetwork } from '../../network/network-api.js';
+import { NetworkFirewall } from '../../network/network-firewall.js';
 import { type Attachment, NetworkManager } from '../../network/network-manager.js';
 import type { EndpointRecord, NetworkRecord } from '../../network/network-store.js';
-import { OutboundNat } from '../../network/outbound-nat.js';
 import { PortProxy, requestsFromPortBindings } from '../../network/port-proxy.js';
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
 import type { NetworkAttacher, NetworkPlan, NetworkSummary } from '../containers/network-attach.js';
@@ -47,20 +47,23 @@ export class BridgeAttacher implements NetworkAttacher {
   ) {}
 
   /**
-   * Loads the networks (bridges, DNS servers and NAT rules come back) and makes sure
-   * `bridge` exists. With `ipMasquerade` (Docker's default), non-internal networks reach
-   * out through the host's iptables when it has them.
+   * Loads the networks (bridges, DNS servers and firewall rules come back) and makes sure
+   * `bridge` exists. Networks are kept apart by the host's iptables when it has them, and
+   * with `ipMasquerade` (Docker's default) non-internal networks reach out through NAT.
    */
   static async open(
     paths: EnginePaths,
     log: Logger,
     options: { events: EventBus; ipMasquerade: boolean },
   ): Promise<BridgeAttacher> {
-    const nat = options.ipMasquerade ? await OutboundNat.detect() : undefined;
-    if (options.ipMasquerade && !nat) {
-      log.info('no iptables on this host: containers get no outbound NAT');
+    const firewall = await NetworkFirewall.detect({ masquerade: options.ipMasquerade });
+    if (!firewall) {
+      log.info('no iptables on this host: no network isolation rules and no outbound NAT');
     }
-    const networks = await NetworkManager.open({ stateDir: join(paths.root, 'networks'), nat });
+    const networks = await NetworkManager.open({
+      stateDir: join(paths.root, 'networks'),
+      firewall,
+    });
     if (!networks.list().some((record) => record.name === defaultBridge)) {
       await networks.create({
         name: defaultBridge,

@@ -27,12 +27,58 @@ export function parseNetworkMode(
   return { kind: 'network', name: mode };
 }
 
-/** The container's mode with every network it asked for: the mode's network first, then the others in request order. */
+/**
+ * The container's mode with every network it is on: the mode's network first (unless it
+ * was disconnected since), then the others in request order.
+ */
 export function containerNetworkMode(container: ContainerRecord): NetworkMode {
   const mode = parseNetworkMode(container.HostConfig.NetworkMode);
   if (mode.kind !== 'network') return mode;
   const others = Object.keys(endpointsConfig(container)).filter((name) => name !== mode.name);
-  return { kind: 'bridge', networks: [mode.name, ...others] };
+  const gone = detachedNetworks(container);
+  return {
+    kind: 'bridge',
+    networks: [mode.name, ...others].filter((name) => !gone.includes(name)),
+  };
+}
+
+/**
+ * NetworkingConfig as the engine keeps it. Disconnecting the network HostConfig.NetworkMode
+ * names leaves the mode as it is (Docker keeps it too), so that network is listed in
+ * Detached, and is not attached again at the next start unless connected again.
+ */
+interface KeptNetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointSettings> | null;
+  Detached?: string[];
+}
+
+function detachedNetworks(container: ContainerRecord): string[] {
+  return (container.NetworkingConfig as KeptNetworkingConfig | undefined)?.Detached ?? [];
+}
+
+/** After `network connect`: the network and its settings join the container's networks. */
+export function rememberNetwork(
+  container: ContainerRecord,
+  network: string,
+  settings: EndpointSettings,
+): void {
+  const kept: KeptNetworkingConfig = {
+    EndpointsConfig: { ...endpointsConfig(container), [network]: settings },
+  };
+  const detached = detachedNetworks(container).filter((name) => name !== network);
+  if (detached.length > 0) kept.Detached = detached;
+  container.NetworkingConfig = kept;
+}
+
+/** After `network disconnect`: the network leaves the container's networks, its mode unchanged. */
+export function forgetNetwork(container: ContainerRecord, network: string): void {
+  const { [network]: _gone, ...rest } = endpointsConfig(container);
+  const kept: KeptNetworkingConfig = { EndpointsConfig: rest };
+  const mode = parseNetworkMode(container.HostConfig.NetworkMode);
+  const detached = detachedNetworks(container).filter((name) => name !== network);
+  if (mode.kind === 'network' && mode.name === network) detached.push(network);
+  if (detached.length > 0) kept.Detached = detached;
+  container.NetworkingConfig = kept;
 }
 
 /** EndpointsConfig by network name; the docker CLI calls the default bridge `default`. */

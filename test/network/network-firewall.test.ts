@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
 import { EngineClient } from '../../src/engine/client.js';
 import { createNetns, destroyNetns } from '../../src/network/netns.js';
-import { natDeletions, natRules, natTag, restoreInput } from '../../src/network/outbound-nat.js';
+import {
+  firewallDeletions,
+  firewallRules,
+  firewallTag,
+  restoreInput,
+} from '../../src/network/network-firewall.js';
 import { busyboxTar, findLeaks, repo } from '../engine/support.js';
 import { inNetns, stopProcess } from './support.js';
 
@@ -16,50 +21,71 @@ const network = {
   name: 'proj_default',
   subnet: '172.18.0.0/16',
   bridge: 'tc-0123456789',
+  internal: false,
 };
+const tag = 'tcompose:ab12cd34ef56:proj_default';
+const comment = `-m comment --comment ${tag}`;
 
-describe('outbound NAT rules (pure)', () => {
-  it('masquerades the subnet leaving by another interface and lets it through FORWARD', () => {
-    const rules = natRules(network);
-    const tag = 'tcompose:ab12cd34ef56:proj_default';
-    expect(natTag(network)).toBe(tag);
+describe('firewall rules (pure)', () => {
+  it('masquerades a subnet leaving by another interface, after isolation from our other bridges', () => {
+    expect(firewallTag(network)).toBe(tag);
+    const rules = firewallRules(network, true);
     expect(rules.nat).toEqual([
-      `-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment ${tag} -j MASQUERADE`,
+      `-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 ${comment} -j MASQUERADE`,
     ]);
-    expect(rules.filter).toHaveLength(2);
-    expect(rules.filter.every((rule) => rule.startsWith('-I FORWARD') && rule.includes(tag))).toBe(
-      true,
-    );
+    // Each line is inserted at the top: the chain reads them bottom-up.
+    expect(rules.filter.reverse()).toEqual([
+      `-I FORWARD -i tc-0123456789 -o tc-0123456789 ${comment} -j ACCEPT`,
+      `-I FORWARD -i tc-0123456789 -o tc-+ ${comment} -j DROP`,
+      `-I FORWARD -i tc-0123456789 ! -o tc-0123456789 ${comment} -j ACCEPT`,
+      `-I FORWARD -o tc-0123456789 -m conntrack --ctstate RELATED,ESTABLISHED ${comment} -j ACCEPT`,
+    ]);
     expect(restoreInput(rules)).toBe(
       `*nat\n${rules.nat[0]}\nCOMMIT\n*filter\n${rules.filter.join('\n')}\nCOMMIT\n`,
     );
     expect(restoreInput({ nat: [], filter: [] })).toBe('');
   });
 
+  it('keeps isolation only without masquerade, and an internal network on its bridge', () => {
+    expect(firewallRules(network, false)).toEqual({
+      nat: [],
+      filter: [
+        `-I FORWARD -i tc-0123456789 -o tc-+ ${comment} -j DROP`,
+        `-I FORWARD -i tc-0123456789 -o tc-0123456789 ${comment} -j ACCEPT`,
+      ],
+    });
+    expect(firewallRules({ ...network, internal: true }, true)).toEqual({
+      nat: [],
+      filter: [
+        `-I FORWARD -o tc-0123456789 ${comment} -j DROP`,
+        `-I FORWARD -i tc-0123456789 ${comment} -j DROP`,
+        `-I FORWARD -i tc-0123456789 -o tc-0123456789 ${comment} -j ACCEPT`,
+      ],
+    });
+  });
+
   it('deletes exactly the rules tagged for the given networks, by their full specification', () => {
     const saved = [
       '*filter',
       ':FORWARD DROP [0:0]',
-      '-A FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+      `-A FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "${tag}" -j ACCEPT`,
       '-A FORWARD -i docker0 -j ACCEPT',
       '-A FORWARD -i tc-9 -m comment --comment "tcompose:999999999999:other" -j ACCEPT',
       'COMMIT',
       '*nat',
-      '-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment tcompose:ab12cd34ef56:proj_default -j MASQUERADE',
+      `-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 ${comment} -j MASQUERADE`,
       'COMMIT',
       '*mangle',
-      '-A OUTPUT -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+      `-A OUTPUT -m comment --comment "${tag}" -j ACCEPT`,
       'COMMIT',
     ].join('\n');
-    expect(natDeletions(saved, [network.id])).toEqual({
+    expect(firewallDeletions(saved, [network.id])).toEqual({
       filter: [
-        '-D FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "tcompose:ab12cd34ef56:proj_default" -j ACCEPT',
+        `-D FORWARD -i tc-0123456789 ! -o tc-0123456789 -m comment --comment "${tag}" -j ACCEPT`,
       ],
-      nat: [
-        '-D POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 -m comment --comment tcompose:ab12cd34ef56:proj_default -j MASQUERADE',
-      ],
+      nat: [`-D POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 ${comment} -j MASQUERADE`],
     });
-    expect(natDeletions(saved, [])).toEqual({ nat: [], filter: [] });
+    expect(firewallDeletions(saved, [])).toEqual({ nat: [], filter: [] });
   });
 });
 
@@ -188,14 +214,16 @@ describe('outbound NAT of an engine in a namespace of its own', () => {
   it('masquerades a bridge network: the outside sees the uplink address, not the container', async () => {
     const id = await createNetwork('natnet', false);
     expect((await inEngineNs(['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
-    expect(await savedRules()).toContain(natTag({ id, name: 'natnet' }));
+    expect(await savedRules()).toContain(firewallTag({ id, name: 'natnet' }));
     expect(await dialOutside('natnet')).toBe(0);
     expect(sources).toEqual([uplink]);
   });
 
   it('gives an internal network no NAT and no way out', async () => {
     const id = await createNetwork('natinternal', true);
-    expect(await savedRules()).not.toContain(id.slice(0, 12));
+    const own = (await savedRules()).split('\n').filter((line) => line.includes(id.slice(0, 12)));
+    expect(own.filter((line) => line.includes('DROP'))).toHaveLength(2);
+    expect(own.filter((line) => line.includes('MASQUERADE'))).toEqual([]);
     expect(await dialOutside('natinternal')).not.toBe(0);
     expect(sources).toEqual([uplink]);
   });
