@@ -8,7 +8,7 @@
 # runs them on a busybox-static image of its own named busybox:local.
 # Targets (issue #7): tcompose at least 10x faster than the fastest peer for `up -d` and `down`
 # of 50 services; an unchanged `up -d` within 2x `config`.
-# Env: RUNS (5) for ten, RUNS_BIG (3) for fifty, PEERS ("docker podman"), STACKS ("ten fifty").
+# Env: RUNS (5) for ten, RUNS_BIG (3) for fifty, PEERS ("docker podman"), STACK_NAMES ("ten fifty").
 # Needs root. Results: $OUT/*.json (hyperfine) and $OUT/table.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,20 +18,20 @@ LAB=${LAB:-/var/tmp/peers-lab}
 RUNS=${RUNS:-5}
 RUNS_BIG=${RUNS_BIG:-3}
 PEERS=${PEERS-"docker podman"}
-STACKS=${STACKS:-"ten fifty"}
+STACK_NAMES=${STACK_NAMES:-"ten fifty"}
 OUT=${OUT:-$LAB/bench/tcompose-$(date +%Y%m%d-%H%M%S)}
 
 [ -d "$PEERS_DIR" ] || { echo "compose-peers: the peers lab scripts are not at $PEERS_DIR (set PEERS_DIR)" >&2; exit 1; }
 mkdir -p "$OUT"
 
 if [ -n "$PEERS" ]; then bash "$PEERS_DIR/peers-setup.sh" all >"$OUT/peers-setup.log" 2>&1; fi
-bash "$PEERS_DIR/peers-stacks.sh" >"$OUT/peers-stacks.log" 2>&1
+STACKS=$LAB/stacks bash "$PEERS_DIR/peers-stacks.sh" >"$OUT/peers-stacks.log" 2>&1
 
 work=$(mktemp -d /tmp/tcompose-peers-XXXXXX)
 export TCOMPOSE_ROOT=$work/root TCOMPOSE_HOST=$work/engine.sock
 tc="node $repo/dist/cli/main.js --progress quiet"
 cleanup() {
-  for st in $STACKS; do $tc -p "tc$st" -f "$LAB/stacks/$st/compose.yaml" down >/dev/null 2>&1 || true; done
+  for st in $STACK_NAMES; do $tc -p "tc$st" -f "$LAB/stacks/$st/compose.yaml" down >/dev/null 2>&1 || true; done
   $tc engine stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -61,19 +61,19 @@ bench() {
   hyperfine --warmup 1 --runs "$runs" --export-json "$OUT/$name.json" "${args[@]}" >"$OUT/$name.txt" 2>&1
 }
 
-for st in $STACKS; do
+for st in $STACK_NAMES; do
   runs=$RUNS; [ "$st" = fifty ] && runs=$RUNS_BIG
   bench "up-$st" "$runs" "$st" "up -d" "down"
   bench "down-$st" "$runs" "$st" "down" "up -d"
 done
 # Unchanged project: bring the stack up once, then time `up -d` against `config` on it.
-for st in $STACKS; do
+for st in $STACK_NAMES; do
   c=$(tool_cmd tcompose "$st")
   $c up -d >/dev/null 2>&1
   hyperfine --warmup 2 --runs 10 --export-json "$OUT/unchanged-$st.json" \
     -n "tcompose config $st" "$c config -q" -n "tcompose up -d (unchanged) $st" "$c up -d" >"$OUT/unchanged-$st.txt" 2>&1
   $c down >/dev/null 2>&1
 done
-for st in $STACKS; do for tool in $PEERS; do $(tool_cmd "$tool" "$st") down >/dev/null 2>&1 || true; done; done
+for st in $STACK_NAMES; do for tool in $PEERS; do $(tool_cmd "$tool" "$st") down >/dev/null 2>&1 || true; done; done
 
-node "$repo/bench/compose-peers-table.mjs" "$OUT" $STACKS | tee "$OUT/table.txt"
+node "$repo/bench/compose-peers-table.mjs" "$OUT" $STACK_NAMES | tee "$OUT/table.txt"
