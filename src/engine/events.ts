@@ -70,7 +70,9 @@ export function eventMatches(event: EngineEvent, filters: EventFilters): boolean
       event.Type === 'container' && (event.Actor.ID.startsWith(value) || attributes.name === value),
     image: (value) => attributes.image === value || event.Actor.ID === value,
     volume: (value) => event.Type === 'volume' && event.Actor.ID === value,
-    network: (value) => event.Type === 'network' && event.Actor.ID === value,
+    network: (value) =>
+      event.Type === 'network' &&
+      (event.Actor.ID.startsWith(value) || Boolean(attributes.name?.startsWith(value))),
     label: (value) => {
       const [key, expected] = splitOnce(value, '=');
       return key in attributes && (expected === undefined || attributes[key] === expected);

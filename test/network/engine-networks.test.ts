@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  runDocker,
+  startEngineWithBusybox,
+  stopTestEngine,
+  type TestEngine,
+} from '../engine/support.js';
+
+/** Network events and connect/disconnect of an engine, through the real docker CLI. */
+const suffix = `${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
+let engine: TestEngine;
+
+async function ok(...args: string[]): Promise<string> {
+  const result = await runDocker(engine, args);
+  expect({ args, code: result.code, stderr: result.stderr }).toEqual({
+    args,
+    code: 0,
+    stderr: result.code === 0 ? result.stderr : '',
+  });
+  return result.stdout.trim();
+}
+
+interface EventJson {
+  Type: string;
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+}
+
+async function events(since: number, ...filters: string[]): Promise<EventJson[]> {
+  const until = String(Math.ceil(Date.now() / 1000) + 1);
+  const args = ['events', '--since', String(since), '--until', until, '--format', '{{json .}}'];
+  const output = await ok(...args, ...filters.flatMap((filter) => ['--filter', filter]));
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+}
+
+interface Inspected {
+  HostConfig: { NetworkMode: string };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+}
+
+const inspect = async (name: string) => JSON.parse(await ok('inspect', name))[0] as Inspected;
+
+beforeAll(async () => {
+  engine = await startEngineWithBusybox();
+});
+
+afterAll(async () => {
+  const leaks = await stopTestEngine(engine);
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+});
+
+describe('network events', () => {
+  it('sends create, connect, disconnect and destroy as Docker does, filtered by type and network', async () => {
+    const since = Math.floor(Date.now() / 1000);
+    const net = `evnet${suffix}`;
+    const container = `evc${suffix}`;
+    const networkId = await ok('network', 'create', net);
+    const bridgeId = JSON.parse(await ok('network', 'inspect', 'bridge'))[0].Id as string;
+    const containerId = await ok(
+      'run',
+      '-d',
+      '--name',
+      container,
+      '--network',
+      net,
+      'busybox',
+      'sleep',
+      '1000',
+    );
+    await ok('network', 'connect', 'bridge', container);
+    await ok('network', 'disconnect', 'bridge', container);
+    await ok('rm', '-f', container);
+    await ok('network', 'rm', net);
+
+    const seen = await events(since, 'type=network');
+    expect(seen.every((event) => event.Type === 'network')).toBe(true);
+    expect(seen.map((event) => [event.Action, event.Actor.ID, event.Actor.Attributes])).toEqual([
+      ['create', networkId, { name: net, type: 'bridge' }],
+      ['connect', networkId, { name: net, type: 'bridge', container: containerId }],
+      ['connect', bridgeId, { name: 'bridge', type: 'bridge', container: containerId }],
+      ['disconnect', bridgeId, { name: 'bridge', type: 'bridge', container: containerId }],
+      ['disconnect', networkId, { name: net, type: 'bridge', container: containerId }],
+      ['destroy', networkId, { name: net, type: 'bridge' }],
+    ]);
+    const byName = await events(since, 'type=network', `network=${net}`);
+    expect(byName.map((event) => event.Action)).toEqual([
+      'create',
+      'connect',
+      'disconnect',
+      'destroy',
+    ]);
+  });
+});
+
+describe('disconnecting the network of the mode', () => {
+  it('keeps HostConfig.NetworkMode, and the network stays off at the next start until connected', async () => {
+    const net = `modenet${suffix}`;
+    const container = `modec${suffix}`;
+    await ok('network', 'create', net);
+    await ok('run', '-d', '--name', container, '--network', net, 'busybox', 'sleep', '1000');
+    await ok('network', 'disconnect', net, container);
+    let inspected = await inspect(container);
+    expect(inspected.HostConfig.NetworkMode).toBe(net);
+    expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([]);
+
+    await ok('restart', '-t', '0', container);
+    inspected = await inspect(container);
+    expect(inspected.HostConfig.NetworkMode).toBe(net);
+    expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([]);
+    expect(await ok('exec', container, 'ip', '-o', 'link')).not.toContain('eth0');
+
+    await ok('network', 'connect', net, container);
+    inspected = await inspect(container);
+    expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([net]);
+    await ok('restart', '-t', '0', container);
+    const address = (await inspect(container)).NetworkSettings.Networks[net].IPAddress;
+    expect(await ok('exec', container, 'ip', '-o', '-4', 'addr')).toContain(
+      `eth0    inet ${address}/`,
+    );
+    await ok('rm', '-f', container);
+    await ok('network', 'rm', net);
+  });
+});
