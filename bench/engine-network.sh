@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-count=${COUNT:-20}
+count=${COUNT:-50}
 runs=${RUNS:-5}
 
 # `engine-network.sh start SOCKET MODE`: starts COUNT containers in MODE; `clean SOCKET`: removes them all.
@@ -32,7 +32,7 @@ if [ "${1:-}" = start ] || [ "${1:-}" = clean ]; then
   exit 0
 fi
 
-work=$(mktemp -d /tmp/tce-bench-XXXXXX)
+work=$(mktemp -d /tmp/tcnb-engine-XXXXXX)
 socket=$work/engine.sock
 engine_pid=
 cleanup() {
@@ -46,7 +46,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
+# NAT off, as in tests: no container may reach the uplink from this machine.
+TCOMPOSE_IP_MASQ=0 TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
 engine_pid=$!
 for _ in $(seq 100); do curl -sf --unix-socket "$socket" http://engine/_ping >/dev/null && break; sleep 0.1; done
 bash scripts/busybox-image.sh "$work/busybox.tar" >/dev/null
