@@ -283,15 +283,20 @@ export class NetworkManager {
     attachments: Attachment[],
     build: (specs: AttachmentSpec[]) => Promise<void>,
   ): Promise<EndpointRecord[]> {
-    const planned = await this.serialized(() =>
+    const planned = await this.serialized(async () =>
       this.reserveEndpoints(containerId, sandbox, attachments),
     );
     const specs = planned.map(({ record, endpoint }) => attachmentSpec(record, endpoint));
+    await this.saveRecords(planned).catch(async (error) => {
+      await this.serialized(async () => this.dropEndpoints(planned));
+      throw error;
+    });
     try {
       await build(specs);
     } catch (error) {
       await removeLinks(specs.map((spec) => spec.hostIfname));
-      await this.serialized(() => this.dropEndpoints(planned));
+      await this.serialized(async () => this.dropEndpoints(planned));
+      await this.saveRecords(planned);
       throw error;
     }
     for (const { record, endpoint } of planned) {
@@ -300,7 +305,8 @@ export class NetworkManager {
     return planned.map(({ endpoint }) => endpoint);
   }
 
-  private async reserveEndpoints(containerId: string, sandbox: string, attachments: Attachment[]) {
+  /** Picks interface names and addresses, in memory only: the caller saves the records. */
+  private reserveEndpoints(containerId: string, sandbox: string, attachments: Attachment[]) {
     const records = attachments.map((attachment) => this.inspect(attachment.network));
     const existing = this.endpointsOf(containerId);
     const usedNames = new Set(existing.map(({ endpoint }) => endpoint.ifname));
@@ -333,16 +339,21 @@ export class NetworkManager {
       planned.push({ record, endpoint });
     }
     for (const { record, endpoint } of planned) record.endpoints[containerId] = endpoint;
-    await Promise.all(planned.map(({ record }) => this.store.save(record)));
     return planned;
   }
 
-  private async dropEndpoints(planned: { record: NetworkRecord; endpoint: EndpointRecord }[]) {
+  /** Forgets endpoints in memory (names leave DNS at once); the caller saves the records. */
+  private dropEndpoints(planned: { record: NetworkRecord; endpoint: EndpointRecord }[]): void {
     for (const { record, endpoint } of planned) {
       this.registry.removeEndpoint(record.id, endpoint.containerId);
       delete record.endpoints[endpoint.containerId];
     }
-    await Promise.all(planned.map(({ record }) => this.store.save(record)));
+  }
+
+  private async saveRecords(changed: { record: NetworkRecord }[]): Promise<void> {
+    await Promise.all(
+      [...new Set(changed.map(({ record }) => record))].map((record) => this.store.save(record)),
+    );
   }
 
   private endpointsOf(containerId: string) {
@@ -366,7 +377,8 @@ export class NetworkManager {
       }
       this.registry.removeEndpoint(record.id, containerId);
       await removeLinks([endpoint.hostIfname]);
-      await this.dropEndpoints([{ record, endpoint }]);
+      this.dropEndpoints([{ record, endpoint }]);
+      await this.saveRecords([{ record }]);
       if (!endpoint.defaultRoute) return;
       const next = this.endpointsOf(containerId).find((other) => !other.record.internal);
       if (!next) return;
@@ -391,10 +403,10 @@ export class NetworkManager {
   async release(containerId: string): Promise<void> {
     const endpoints = await this.serialized(async () => {
       const found = this.endpointsOf(containerId);
-      for (const { record } of found) this.registry.removeEndpoint(record.id, containerId);
-      await this.dropEndpoints(found);
+      this.dropEndpoints(found);
       return found;
     });
+    await this.saveRecords(endpoints);
     const hostIfnames = endpoints.map(({ endpoint }) => endpoint.hostIfname);
     if (endpoints.some(({ endpoint }) => !existsSync(endpoint.sandbox))) {
       await linksGone(hostIfnames, 2000);

@@ -46,12 +46,39 @@ export interface NetworkRecord {
 
 /**
  * Networks persisted as `<dir>/<id>.json`, each written to a temporary file then renamed,
- * so a crash leaves the old record or the new one, never half of one.
+ * so a crash leaves the old record or the new one, never half of one. Saves of one record
+ * are coalesced: while a write runs, every save asked for meanwhile shares the one next
+ * write, made from the record as it is then. 50 containers attaching at once cost a few
+ * writes, not 50 in a row, and two writes of a record never race on its temporary file.
  */
 export class NetworkStore {
+  /** Per record: the write under way (or last), and the next one, not yet started. */
+  private readonly writing = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
+
   constructor(readonly dir: string) {}
 
-  async save(record: NetworkRecord): Promise<void> {
+  /** Resolves once a write that includes the record's current state is on disk. */
+  save(record: NetworkRecord): Promise<void> {
+    const queued = this.queued.get(record.id);
+    if (queued) return queued;
+    const previous = this.writing.get(record.id) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queued.delete(record.id);
+        return this.write(record);
+      });
+    this.queued.set(record.id, next);
+    const settled = next.catch(() => undefined);
+    this.writing.set(record.id, settled);
+    void settled.then(() => {
+      if (this.writing.get(record.id) === settled) this.writing.delete(record.id);
+    });
+    return next;
+  }
+
+  private async write(record: NetworkRecord): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const path = join(this.dir, `${record.id}.json`);
     const temporary = `${path}.${process.pid}.tmp`;
@@ -59,7 +86,10 @@ export class NetworkStore {
     await rename(temporary, path);
   }
 
+  /** After the writes under way, so none brings the record back. */
   async remove(id: string): Promise<void> {
+    await this.queued.get(id)?.catch(() => undefined);
+    await this.writing.get(id);
     await rm(join(this.dir, `${id}.json`), { force: true });
   }
 
