@@ -3,7 +3,7 @@
 # apt only for what is missing, so a second run costs nothing.
 set -euo pipefail
 
-packages=(busybox-static crun runc iproute2 libseccomp-dev make gcc attr hyperfine iperf3 iptables)
+packages=(busybox-static crun runc iproute2 libseccomp-dev make gcc attr hyperfine iperf3 iptables nftables)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

@@ -1,7 +1,10 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
+import { parseFirewallTool } from '../network/firewall-backend.js';
 import { handleUpgrade } from './api/hijack.js';
+import { registerArchiveRoutes } from './api/routes-archive.js';
+import { registerBuildRoutes } from './api/routes-build.js';
 import { registerContainerRoutes } from './api/routes-containers.js';
 import { registerExecRoutes } from './api/routes-exec.js';
 import { registerImageRoutes } from './api/routes-images.js';
@@ -30,6 +33,8 @@ export interface DaemonOptions {
    * TCOMPOSE_IP_MASQ=0 turns it off (the test suites do, outside namespaces of their own).
    */
   ipMasquerade?: boolean;
+  /** The firewall tool, iptables or nft (TCOMPOSE_FIREWALL); default: iptables when present, else nft. */
+  firewall?: string;
 }
 
 export interface RunningDaemon {
@@ -60,6 +65,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const network = await BridgeAttacher.open(paths, log, {
       events,
       ipMasquerade: options.ipMasquerade ?? process.env.TCOMPOSE_IP_MASQ !== '0',
+      firewall: parseFirewallTool(options.firewall ?? process.env.TCOMPOSE_FIREWALL),
     });
     openedNetwork = network;
     const volumes = new VolumeManager(paths.volumes, events);
@@ -74,7 +80,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       log,
     });
     network.useContainerLookup((reference) => containers.lookup(reference)?.record);
-    const execs = new ExecManager(containers, runtime, events, (id) => join(paths.containers, id));
+    const execs = new ExecManager(containers, runtime, events);
     const engine: Engine = {
       paths,
       log,
@@ -92,10 +98,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     const app = createApiServer(log);
     registerSystemRoutes(app, engine);
     registerContainerRoutes(app, engine);
+    registerArchiveRoutes(app, engine);
     registerExecRoutes(app, engine);
     registerImageRoutes(app, engine);
     registerVolumeRoutes(app, engine);
     registerNetworkRoutes(app, engine);
+    registerBuildRoutes(app, engine);
     app.server.on(
       'upgrade',
       (request, socket, head) => void handleUpgrade(engine, request, socket, head),

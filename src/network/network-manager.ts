@@ -4,6 +4,7 @@ import { badParameter, conflict, notFound } from '../engine/errors.js';
 import { type Upstream, upstreamsFromResolvConf } from './dns-forwarder.js';
 import { DnsRegistry } from './dns-records.js';
 import { DnsServer } from './dns-server.js';
+import type { FirewallNetwork } from './firewall-backend.js';
 import { hostLinks } from './host-link-queue.js';
 import { hostRoutes } from './host-routes.js';
 import { ipBatch } from './ip-batch.js';
@@ -28,7 +29,7 @@ import {
 } from './link-commands.js';
 import { bridgeName, containerIfname, vethName } from './names.js';
 import { createNetns, destroyNetns } from './netns.js';
-import type { FirewallNetwork, NetworkFirewall } from './network-firewall.js';
+import type { NetworkFirewall } from './network-firewall.js';
 import {
   type EndpointNames,
   type EndpointRecord,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { upstreamsFromResolvConf } from '../../network/dns-forwarder.js';
+import type { FirewallTool } from '../../network/firewall-backend.js';
 import { destroyNetns, listNetns } from '../../network/netns.js';
 import { toApiEndpointSettings, toApiNetwork } from '../../network/network-api.js';
 import { NetworkFirewall } from '../../network/network-firewall.js';
@@ -48,17 +49,23 @@ export class BridgeAttacher implements NetworkAttacher {
 
   /**
    * Loads the networks (bridges, DNS servers and firewall rules come back) and makes sure
-   * `bridge` exists. Networks are kept apart by the host's iptables when it has them, and
-   * with `ipMasquerade` (Docker's default) non-internal networks reach out through NAT.
+   * `bridge` exists. Networks are kept apart by the host's iptables or nft (`firewall`
+   * picks one; default: iptables when present), and with `ipMasquerade` (Docker's default)
+   * non-internal networks reach out through NAT.
    */
   static async open(
     paths: EnginePaths,
     log: Logger,
-    options: { events: EventBus; ipMasquerade: boolean },
+    options: { events: EventBus; ipMasquerade: boolean; firewall?: FirewallTool },
   ): Promise<BridgeAttacher> {
-    const firewall = await NetworkFirewall.detect({ masquerade: options.ipMasquerade });
+    const firewall = await NetworkFirewall.detect({
+      masquerade: options.ipMasquerade,
+      tools: options.firewall && [options.firewall],
+    });
     if (!firewall) {
-      log.info('no iptables on this host: no network isolation rules and no outbound NAT');
+      log.info(
+        `no ${options.firewall ?? 'iptables or nft'} on this host: no network isolation rules and no outbound NAT`,
+      );
     }
     const networks = await NetworkManager.open({
       stateDir: join(paths.root, 'networks'),
