@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   runDocker,
@@ -47,9 +48,16 @@ beforeAll(async () => {
   engine = await startEngineWithBusybox();
 });
 
+/** Ids of this engine's networks, whose firewall rules must be gone once it stopped. */
+const networkIds = new Set<string>();
+
 afterAll(async () => {
+  const listed = await ok('network', 'ls', '--no-trunc', '--format', '{{.ID}}');
+  for (const id of listed.split('\n')) networkIds.add(id);
   const leaks = await stopTestEngine(engine);
   expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  const rules = execFileSync('iptables-save', { encoding: 'utf8' });
+  expect([...networkIds].filter((id) => rules.includes(`tcompose:${id.slice(0, 12)}`))).toEqual([]);
 });
 
 describe('network events', () => {
@@ -59,6 +67,11 @@ describe('network events', () => {
     const container = `evc${suffix}`;
     const networkId = await ok('network', 'create', net);
     const bridgeId = JSON.parse(await ok('network', 'inspect', 'bridge'))[0].Id as string;
+    networkIds.add(networkId);
+    // While the engine runs, its networks are kept apart from our other bridges.
+    expect(execFileSync('iptables-save', { encoding: 'utf8' })).toContain(
+      `--comment "tcompose:${networkId.slice(0, 12)}:${net}"`,
+    );
     const containerId = await ok(
       'run',
       '-d',
