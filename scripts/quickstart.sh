@@ -11,6 +11,10 @@ bash scripts/install-deps.sh
 npm install --no-audit --no-fund
 bash scripts/busybox-image.sh build/busybox.tar
 
+# The engine this starts keeps outbound NAT off: the example talks only among its own
+# containers, and on CI machines nothing may forward to the uplink. Without the variable
+# an engine gives bridge networks NAT, as Docker does.
+export TCOMPOSE_IP_MASQ=${TCOMPOSE_IP_MASQ:-0}
 tcompose() { node dist/cli/main.js "$@"; }
 tcompose image load -i build/busybox.tar
 tcompose -f examples/quickstart/compose.yaml up -d --wait
