@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerDown } from './commands/down.js';
 import { registerEngine } from './commands/engine.js';
@@ -25,6 +26,7 @@ const commandRegistrations: ((program: Command) => void)[] = [
   registerVersion,
   registerConfig,
   registerUp,
+  registerBuild,
   registerDown,
   registerPs,
   registerLogs,

@@ -189,6 +189,50 @@ export class EngineClient {
     if (head?.length) socket.unshift(head);
     return socket;
   }
+
+  /**
+   * POST /build: sends the context tar, hands each message to `onMessage`, and resolves
+   * to the built image's ID; a build error is thrown as the engine worded it.
+   */
+  async build(
+    context: Readable,
+    query: Record<string, QueryValue>,
+    onMessage: (message: BuildMessage) => void,
+  ): Promise<string> {
+    const response = await this.stream('POST', '/build', {
+      query,
+      body: context,
+      headers: { 'Content-Type': 'application/x-tar' },
+    });
+    let id: string | undefined;
+    const handle = (line: string) => {
+      if (line.trim() === '') return;
+      const message = JSON.parse(line) as BuildMessage;
+      if (message.error !== undefined || message.errorDetail !== undefined) {
+        throw new EngineClientError(400, message.errorDetail?.message ?? message.error ?? '');
+      }
+      id = message.aux?.ID ?? id;
+      onMessage(message);
+    };
+    let pending = '';
+    response.setEncoding('utf8');
+    for await (const chunk of response as AsyncIterable<string>) {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      lines.forEach(handle);
+    }
+    handle(pending);
+    if (id === undefined) throw new EngineClientError(500, 'the build ended without an image ID');
+    return id;
+  }
+}
+
+/** One message of the stream POST /build answers with. */
+export interface BuildMessage {
+  stream?: string;
+  aux?: { ID?: string };
+  error?: string;
+  errorDetail?: { message?: string };
 }
 
 /** Splits a multiplexed stdio stream into stdout and stderr chunks; resolves at its end. */

@@ -20,6 +20,8 @@ export type ImageStoreLike = Pick<
   | 'unmountSnapshot'
   | 'removeSnapshot'
   | 'snapshotUsers'
+  | 'commitBuild'
+  | 'snapshotChanges'
 >;
 
 export type ImageRecordLike = ImageRecord;

@@ -1,5 +1,6 @@
 import type { Project, ServiceConfig } from '../compose/model.js';
 import { selectServices } from '../compose/select-services.js';
+import { type BuildImagesOptions, buildImages } from './build-images.js';
 import { containerCreateBody } from './container-request.js';
 import {
   type ContainerStep,
@@ -29,6 +30,8 @@ export interface UpOptions {
   timeout?: number;
   /** --remove-orphans: remove containers of services no longer defined. */
   removeOrphans?: boolean;
+  /** Builds the images of services with `build:` before anything else. */
+  build?: Omit<BuildImagesOptions, 'services'>;
 }
 
 export interface UpResult {
@@ -132,6 +135,7 @@ export async function upProject(
   const requested = options.services ?? [];
   const withDependencies = Object.keys(selectServices(project, requested).services);
   const services = options.noDeps && requested.length > 0 ? requested : withDependencies;
+  if (options.build) await buildImages(engine, project, { ...options.build, services });
   const observed = await observeProject(engine, project);
   const plan = planConvergence(project, observed, {
     services,

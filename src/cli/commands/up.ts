@@ -5,6 +5,7 @@ import { globalOptionsOf } from '../global-options.js';
 import { colorsWanted } from '../log-printer.js';
 import { progressPrinter } from '../progress-printer.js';
 import { writeOutput } from '../write-output.js';
+import { buildOutputPrinter } from './build.js';
 
 interface UpFlags {
   detach?: boolean;
@@ -92,8 +93,6 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
     );
     return;
   }
-  if (flags.build)
-    throw new Error('building images is not supported yet: load or import them first');
   const detached = flags.detach || flags.wait;
   if (detached && (flags.abortOnContainerExit || flags.exitCodeFrom)) {
     throw new Error(
@@ -114,6 +113,10 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
       noStart: !flags.start,
       timeout: seconds(flags.timeout),
       removeOrphans: flags.removeOrphans,
+      build: {
+        policy: flags.build === true ? 'always' : flags.build === false ? 'never' : 'missing',
+        output: buildOutputPrinter(command),
+      },
     },
     report,
   );
@@ -174,7 +177,7 @@ export function registerUp(program: Command): void {
     .option('--timestamps', 'show timestamps')
     .option('--no-color', 'monochrome output')
     .option('-t, --timeout <seconds>', 'seconds to wait for containers to stop')
-    .option('--build', 'build images before starting (not supported yet)')
+    .option('--build', 'build images before starting')
     .option('--no-build', 'do not build images')
     .addOption(
       new Option('--pull <policy>', 'pull images before running').choices([

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
-import { BlobStore, digestHex, fsyncDirectory } from './blob-store.js';
+import { BlobStore, digestHex, fsyncDirectory, sha256Digest } from './blob-store.js';
 import { runCommand } from './command.js';
 import {
   type ImageEntry,
@@ -15,12 +15,14 @@ import {
   writeIndex,
 } from './image-index.js';
 import { type ImportOptions, importRootfs } from './import-rootfs.js';
+import { ingestLayer } from './layer-ingest.js';
 import type { OciImageConfig } from './oci-types.js';
 import {
   familiarString,
   type ImageReference,
   idPrefix,
   isFullImageId,
+  normalizeReference,
   parseReference,
   qualifiedString,
   repositoryName,
@@ -274,6 +276,48 @@ export class ImageStore {
     const id = await this.exclusive(() =>
       this.withStaging(async (staging) => {
         const staged = await importRootfs(asBuffers(archive), staging, options);
+        await this.commitImages([staged]);
+        return staged.id;
+      }),
+    );
+    return this.record(this.index.images[id] as ImageEntry);
+  }
+
+  /**
+   * Adds an image made by a build step: `config` names layers the store holds, and
+   * `layer`, when given, is a new layer tar put on top of them (its diff ID is
+   * appended to the config's). Tags move to the new image.
+   */
+  async commitBuild(
+    config: OciImageConfig,
+    layer: AsyncIterable<Uint8Array> | undefined,
+    tags: string[],
+  ): Promise<ImageRecord> {
+    const id = await this.exclusive(() =>
+      this.withStaging(async (staging) => {
+        const missing = config.rootfs.diff_ids.find((diffId) => !this.index.layers[diffId]);
+        if (missing !== undefined) throw notFound(`layer ${missing} is missing from the store`);
+        const ingested =
+          layer &&
+          (await ingestLayer(
+            layer,
+            { directory: join(staging, 'layer'), blobPath: join(staging, 'blob') },
+            'build step',
+          ));
+        const diffIds = config.rootfs.diff_ids;
+        const full: OciImageConfig = {
+          ...config,
+          rootfs: { type: 'layers', diff_ids: ingested ? [...diffIds, ingested.diffId] : diffIds },
+        };
+        const configBytes = Buffer.from(JSON.stringify(full));
+        const staged: StagedImage = {
+          config: full,
+          configBytes,
+          id: sha256Digest(configBytes),
+          layers: ingested ? [ingested] : [],
+          tags: tags.map(normalizeReference),
+          repoDigests: [],
+        };
         await this.commitImages([staged]);
         return staged.id;
       }),
@@ -563,6 +607,12 @@ export class ImageStore {
       if (!names.includes(name)) names.push(name);
     }
     return names.length > 0 ? names : ['../empty'];
+  }
+
+  /** A snapshot's own changes (overlay's upper dir): what a build step commits as a layer. */
+  snapshotChanges(containerId: string): string {
+    this.snapshotOrThrow(containerId);
+    return join(this.snapshotDirectory(containerId), 'upper');
   }
 
   mountSnapshot(containerId: string): Promise<string> {

@@ -1,0 +1,54 @@
+import { followLog } from '../containers/logs.js';
+import type { ContainerManager } from '../containers/manager.js';
+import { BuildError } from './build-error.js';
+
+/**
+ * A RUN step: a container of this engine on the step's image, with no network, its
+ * output streamed to the build, its changes (the snapshot's upper dir) handed to
+ * `withChanges` after a successful exit; removed, with its snapshot and anonymous
+ * volumes, whatever happens.
+ */
+export interface RunStep {
+  image: string;
+  argv: string[];
+  /** Build arguments the command sees as environment (the image's Env is merged in). */
+  env: string[];
+  workingDir?: string;
+  user?: string;
+  output: (text: string) => void;
+  changesOf: (containerId: string) => string;
+  withChanges: (changesDirectory: string) => Promise<void>;
+}
+
+const LOG_OPTIONS = { stdout: true, stderr: true, timestamps: false, tty: false };
+
+export async function runStepContainer(containers: ContainerManager, step: RunStep): Promise<void> {
+  const { Id: id } = await containers.create(undefined, {
+    Image: step.image,
+    Entrypoint: step.argv,
+    Cmd: [],
+    Env: step.env,
+    WorkingDir: step.workingDir ?? '',
+    User: step.user ?? '',
+    Healthcheck: { Test: ['NONE'] },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    step.output(` ---> Running in ${id.slice(0, 12)}\n`);
+    const exited = containers.wait(id, 'next-exit');
+    await containers.start(id);
+    const logPath = containers.find(id).record.LogPath;
+    const done = exited.then(() => undefined);
+    await followLog(logPath, 0, LOG_OPTIONS, (line) => step.output(line.log), done);
+    const { StatusCode: code } = await exited;
+    if (code !== 0) {
+      throw new BuildError(
+        `The command '${step.argv.join(' ')}' returned a non-zero code: ${code}`,
+      );
+    }
+    await step.withChanges(step.changesOf(id));
+  } finally {
+    await containers.remove(id, true, true);
+    step.output(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
+  }
+}

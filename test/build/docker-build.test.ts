@@ -1,0 +1,142 @@
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  runDocker,
+  startEngineWithBusybox,
+  stopTestEngine,
+  type TestEngine,
+} from '../engine/support.js';
+
+let engine: TestEngine;
+
+/** The real docker CLI with the legacy builder, which speaks POST /build. */
+const docker = (...args: string[]) =>
+  runDocker({ ...engine, env: { ...engine.env, DOCKER_BUILDKIT: '0' } }, args);
+
+async function ok(...args: string[]): Promise<string> {
+  const result = await docker(...args);
+  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
+  return result.stdout;
+}
+
+/** A build context directory with these files. */
+function context(files: Record<string, string>): string {
+  const directory = mkdtempSync(join(engine.root, 'ctx-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(directory, name)), { recursive: true });
+    writeFileSync(join(directory, name), text);
+  }
+  return directory;
+}
+
+const layerCount = () => readdirSync(join(engine.root, 'images', 'layers')).length;
+
+beforeAll(async () => {
+  engine = await startEngineWithBusybox();
+});
+
+afterAll(async () => {
+  const leaks = await stopTestEngine(engine);
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+});
+
+describe('docker build (legacy builder) against the engine', () => {
+  const app = {
+    Dockerfile: [
+      'FROM busybox',
+      'ARG GREETING=hello',
+      'ENV NAME=world',
+      'WORKDIR /app',
+      'COPY greet.txt data/',
+      'RUN echo "$GREETING $NAME" > /app/made.txt && rm -f /bin/vi',
+      'COPY --chmod=755 run.sh .',
+      'CMD ["./run.sh"]',
+      '',
+    ].join('\n'),
+    'greet.txt': 'from the context\n',
+    'run.sh': '#!/bin/sh\ncat made.txt data/greet.txt\npwd\ntest -e /bin/vi || echo vi gone\n',
+    'secret.txt': 'ignored\n',
+    '.dockerignore': 'secret.txt\n',
+  };
+
+  it('builds a multi-step Dockerfile that runs as the steps made it', async () => {
+    const directory = context(app);
+    const output = await ok('build', '-t', 'built-app', directory);
+    expect(output).toContain('Step 6/8 : RUN echo');
+    expect(output).toMatch(/Successfully built [0-9a-f]{12}/);
+    expect(output).toContain('Successfully tagged built-app:latest');
+    expect(await ok('run', '--rm', 'built-app')).toBe(
+      'hello world\nfrom the context\n/app\nvi gone\n',
+    );
+    expect(await ok('run', '--rm', 'built-app', 'ls', '-l', '/app/run.sh')).toMatch(/^-rwxr-xr-x/);
+    expect((await ok('ps', '-a', '-q')).trim()).toBe('');
+  });
+
+  it('uses the cache on a second build and honours --no-cache', async () => {
+    const directory = context(app);
+    const first = await ok('build', '-q', '-t', 'cached-app', directory);
+    const layers = layerCount();
+    const second = await ok('build', '-t', 'cached-app', directory);
+    expect(second).toContain('Using cache');
+    expect(second).not.toContain('Running in');
+    expect(second).toContain(
+      `Successfully built ${first.trim().replace('sha256:', '').slice(0, 12)}`,
+    );
+    expect(layerCount()).toBe(layers);
+    const rebuilt = await ok('build', '--no-cache', '-t', 'cached-app', directory);
+    expect(rebuilt).toContain('Running in');
+    expect(rebuilt).not.toContain('Using cache');
+  });
+
+  it('passes build args and copies from an earlier stage', async () => {
+    const directory = context({
+      Dockerfile: [
+        'ARG BASE=busybox',
+        'FROM $BASE AS maker',
+        'ARG WHO',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, expanded by the shell
+        'RUN mkdir /out && echo "made by ${WHO:-nobody}" > /out/result',
+        'FROM scratch',
+        'COPY --from=maker /out/result /result',
+        'COPY --from=maker /bin/busybox /bin/cat',
+        'ENTRYPOINT ["/bin/cat", "/result"]',
+      ].join('\n'),
+    });
+    await ok('build', '--build-arg', 'WHO=tester', '-t', 'multi-stage', directory);
+    expect(await ok('run', '--rm', 'multi-stage')).toBe('made by tester\n');
+    await ok('build', '--target', 'maker', '-t', 'first-stage', directory);
+    expect(await ok('run', '--rm', 'first-stage', 'cat', '/out/result')).toBe('made by nobody\n');
+  });
+
+  it('reports a failing RUN and leaves no container, snapshot or layer behind', async () => {
+    const layers = layerCount();
+    const directory = context({
+      Dockerfile: 'FROM busybox\nRUN echo about to fail && exit 3\n',
+    });
+    const result = await docker('build', '-t', 'broken', directory);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toContain('about to fail');
+    expect(result.stderr).toContain(
+      "Dockerfile:2: The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3",
+    );
+    expect((await ok('ps', '-a', '-q')).trim()).toBe('');
+    expect(readdirSync(join(engine.root, 'images', 'snapshots'))).toEqual([]);
+    expect(layerCount()).toBe(layers);
+    expect((await docker('image', 'inspect', 'broken')).code).not.toBe(0);
+  });
+
+  it('names the Dockerfile line of a bad instruction, a missing image and an offline ADD', async () => {
+    const unknown = await docker('build', context({ Dockerfile: 'FROM busybox\n\nRUNN true\n' }));
+    expect(unknown.stderr).toContain('Dockerfile:3: unknown instruction: RUNN');
+    const missing = await docker('build', context({ Dockerfile: 'FROM nosuchimage:1\n' }));
+    expect(missing.stderr).toContain(
+      'Dockerfile:1: image "nosuchimage:1" is not available locally',
+    );
+    const url = await docker(
+      'build',
+      context({ Dockerfile: 'FROM busybox\nADD http://127.0.0.1:1/x /x\n' }),
+    );
+    expect(url.stderr).toContain('Dockerfile:2: ADD from a URL is not available offline');
+  });
+});
