@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A tiny Docker Engine API client for the engine benchmark: create + start + wait + remove
-// of `busybox true` over the socket. With a tcrun command line it alternates one engine
+// of `busybox true` over the socket, with no network (NetworkMode "none"). With a tcrun command line it alternates one engine
 // lifecycle with one direct `tcrun run` of the same bundle and prints both medians and their
 // ratio, so both are measured in the same run under the same load.
 //
@@ -43,7 +43,11 @@ import { Agent } from 'node:http';
 const keepAlive = new Agent({ keepAlive: true });
 
 async function lifecycle() {
-  const { Id } = await call('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] });
+  const { Id } = await call('POST', '/containers/create', {
+    Image: 'busybox',
+    Cmd: ['true'],
+    HostConfig: { NetworkMode: 'none' },
+  });
   const waited = call('POST', `/containers/${Id}/wait?condition=next-exit`);
   await call('POST', `/containers/${Id}/start`);
   const { StatusCode } = await waited;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The engine's container lifecycle against the runtime alone, in one run:
-#   engine: create + start + wait + remove of `busybox true` over the API socket
-#   tcrun:  `tcrun run` of the same OCI bundle (the config.json the engine generated)
+#   engine: create + start + wait + remove of `busybox true` over the API socket, with
+#           HostConfig.NetworkMode "none" (an empty network namespace of its own)
+#   tcrun:  `tcrun run` of the same OCI bundle (the config.json the engine generated), in a
+#           new empty network namespace too, on the image's layers unpacked in a directory
 # hyperfine times both as processes (the engine side pays a node client's startup), and
 # bench/engine-client.mjs alternates both in one process for the per-operation ratio.
 # Target: median ratio at most 1.5.
@@ -30,7 +32,7 @@ api -X POST --data-binary @"$work/busybox.tar" -H 'Content-Type: application/x-t
 
 # The same bundle for tcrun: the engine's config.json for `busybox true`, with the rootfs
 # and /etc files copied out of the container before it is removed.
-id=$(api -X POST "${json[@]}" -d '{"Image":"busybox","Cmd":["true"]}' http://engine/containers/create | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
+id=$(api -X POST "${json[@]}" -d '{"Image":"busybox","Cmd":["true"],"HostConfig":{"NetworkMode":"none"}}' http://engine/containers/create | sed 's/.*"Id":"\([0-9a-f]*\)".*/\1/')
 api -X POST "http://engine/containers/$id/start" >/dev/null
 api -X POST "http://engine/containers/$id/wait" >/dev/null
 bundle=$work/bundle
@@ -46,6 +48,8 @@ node -e '
   spec.linux.cgroupsPath = "/tcompose/bench";
   // The engine joined a namespace of its network sandbox, gone with the container: tcrun makes its own.
   for (const namespace of spec.linux.namespaces) if (namespace.type === "network") delete namespace.path;
+  // The engine has tcrun mount the snapshot overlay; this bundle has its rootfs unpacked.
+  for (const key of Object.keys(spec.annotations)) if (key.startsWith("org.tcompose.rootfs.")) delete spec.annotations[key];
   fs.writeFileSync(bundle + "/config.json", JSON.stringify(spec));
 ' "$work/containers/$id/bundle/config.json" "$bundle" "$work/containers/$id"
 api -X DELETE "http://engine/containers/$id" >/dev/null

@@ -17,7 +17,8 @@ static const char usage[] =
     "  list    [--format table|json]\n"
     "  exec    [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--tty] [--detach] [--pid-file F] ID -- CMD [ARGS...]\n"
     "  features\n"
-    "monitor options: --log-path FILE --exit-file FILE --attach-socket PATH --stdin-once --monitor-pid-file FILE\n";
+    "monitor options: --log-path FILE --exit-file FILE --attach-socket PATH --stdin-once --monitor-pid-file FILE\n"
+    "                 --rm (the monitor deletes the container when it exits, before writing the exit file)\n";
 
 typedef struct {
   int argc;
@@ -85,7 +86,7 @@ static int parse_create(arg_reader *r, create_options *o) {
         take_value(r, "--log-path", NULL, &m->log_path) || take_value(r, "--exit-file", NULL, &m->exit_file) ||
         take_value(r, "--attach-socket", NULL, &m->attach_socket) ||
         take_value(r, "--monitor-pid-file", NULL, &m->monitor_pid_file) ||
-        take_flag(r, "--stdin-once", NULL, &m->stdin_once) ||
+        take_flag(r, "--stdin-once", NULL, &m->stdin_once) || take_flag(r, "--rm", NULL, &m->remove_on_exit) ||
         (!strcmp(r->command, "run") && take_flag(r, "--detach", "-d", &o->detach)))
       continue;
     if (arg[0] == '-' && arg[1]) unknown_option(r);

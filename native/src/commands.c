@@ -85,9 +85,9 @@ int cmd_run(const global_options *g, const char *id, create_options *o) {
     int status = monitor_foreground(&o->monitor);
     return status;
   }
-  int rc = cmd_create(g, id, o);
-  if (rc != 0) return rc;
-  return cmd_start(g, id);
+  /* The monitor starts the program as soon as the container is created and answers once it is exec'd. */
+  o->monitor.start_now = 1;
+  return cmd_create(g, id, o);
 }
 
 /* Waits until the monitor removes the start fifo (the program started), it dies, or 30 s pass. */
@@ -280,7 +280,7 @@ int cmd_features(void) {
                   "\"SCMP_CMP_MASKED_EQ\", \"SCMP_CMP_NE\"], \"archs\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", "
                   "\"SCMP_ARCH_X32\", \"SCMP_ARCH_AARCH64\", \"SCMP_ARCH_ARM\"]");
   sb_puts(&out, "},\n    \"apparmor\": {\"enabled\": false},\n    \"selinux\": {\"enabled\": false}\n  },\n");
-  sb_puts(&out, "  \"annotations\": {\"org.tcompose.init\": \"supported\"}\n}\n");
+  sb_puts(&out, "  \"annotations\": {\"org.tcompose.init\": \"supported\", \"org.tcompose.rootfs.overlay\": \"supported\"}\n}\n");
   fputs(out.data, stdout);
   sb_free(&out);
   return 0;

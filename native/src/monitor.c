@@ -141,7 +141,7 @@ static int create_container(monitor_ctx *m) {
       attach_listen(&m->attach, m->o->attach_socket, cfg->process.terminal, m->o->stdin_once) < 0 ||
       make_stdio(m, child_fds) < 0)
     return -1;
-  if (!m->foreground) {
+  if (!m->foreground && !m->o->start_now) {
     char *fifo = state_file(m, START_FIFO);
     if (mkfifo(fifo, 0600) < 0 || (m->start_fifo = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
       fail_errno("create %s", fifo);
@@ -209,16 +209,20 @@ static void start_program(monitor_ctx *m) {
   if (send(m->sync, &start, 1, MSG_NOSIGNAL) == 1) m->start_sent = 1;
 }
 
-/* After start: the sync socket closes on execve (CLOEXEC), or carries the exec error. */
-static void confirm_start(monitor_ctx *m) {
+/* After start: the sync socket closes on execve (CLOEXEC), or carries the exec error, which goes to the
+ * start error file (for `tcrun start`) and is returned (NULL once the program runs). */
+static char *confirm_start(monitor_ctx *m) {
   char message[1200];
   int fd;
-  int n = recv_message(m->sync, message, sizeof(message) - 1, &fd);
-  if (n < 0 && errno == EINTR) return;
+  int n;
+  do n = recv_message(m->sync, message, sizeof(message) - 1, &fd);
+  while (n < 0 && errno == EINTR);
+  char *error = NULL;
   if (n > 0 && message[0] == SYNC_ERROR) {
     message[n] = '\0';
+    error = xstrdup(message + 1);
     char *path = state_file(m, START_ERROR);
-    write_file_atomic(path, message + 1, strlen(message + 1), 0600);
+    write_file_atomic(path, error, strlen(error), 0600);
     free(path);
   }
   close(m->sync);
@@ -230,6 +234,7 @@ static void confirm_start(monitor_ctx *m) {
     unlink(fifo);
     free(fifo);
   }
+  return error;
 }
 
 static void handle_signals(monitor_ctx *m) {
@@ -289,7 +294,7 @@ static void event_loop(monitor_ctx *m) {
       char byte[16];
       if (read(m->start_fifo, byte, sizeof(byte)) > 0) start_program(m);
     }
-    if (fds[control + 1].revents) confirm_start(m);
+    if (fds[control + 1].revents) free(confirm_start(m));
     if (fds[control + 2].revents) {
       char buf[4096];
       ssize_t got = read(m->caller_stdin, buf, sizeof(buf));
@@ -302,8 +307,25 @@ static void event_loop(monitor_ctx *m) {
   }
 }
 
+/* --rm: every process of the container gone (the pid namespace's go with its init, shortly), then its
+ * cgroup and state, so that the exit file announces a container that is already deleted. */
+static void remove_container(monitor_ctx *m) {
+  if (cgroup_is_frozen(&m->cgroup)) cgroup_freeze(&m->cgroup, 0);
+  for (int round = 0; round < 200; round++) {
+    pid_t pids[64];
+    int n = cgroup_pids(&m->cgroup, pids, 64);
+    if (n <= 0) break;
+    for (int i = 0; i < n; i++) kill(pids[i], SIGKILL);
+    struct timespec pause = {0, 5 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  cgroup_destroy(&m->cgroup);
+  remove_tree(m->o->state_dir);
+}
+
 static void finish(monitor_ctx *m) {
   json_log_close(&m->log);
+  if (m->o->remove_on_exit) remove_container(m);
   if (m->o->exit_file) {
     char text[16];
     int len = snprintf(text, sizeof(text), "%d", exit_status_of(m->status));
@@ -359,7 +381,14 @@ static void monitor_main(const monitor_options *o, int result_fd) {
   m.terminal = o->cfg->process.terminal;
   config_free(o->cfg);
   malloc_trim(0);
-  char *text = xasprintf("ok %d", m.pid);
+  char *text = NULL;
+  if (o->start_now) {
+    start_program(&m);
+    char *error = confirm_start(&m);
+    if (error) text = xasprintf("error %s", error);
+    free(error);
+  }
+  if (!text) text = xasprintf("ok %d", m.pid);
   report(result_fd, text);
   close(result_fd);
   free(text);

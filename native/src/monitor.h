@@ -12,11 +12,14 @@ typedef struct {
   config *cfg;
   const char *log_path, *exit_file, *attach_socket, *monitor_pid_file;
   int stdin_once;
+  int start_now;       /* run --detach: start at once; the spawn returns once the program is exec'd */
+  int remove_on_exit;  /* --rm: the monitor deletes the container (cgroup, state) before the exit file */
   const char *debug_log;
 } monitor_options;
 
 /* Forks a detached monitor (double fork, setsid) that creates the container. Returns the container's pid once
- * it is "created", or -1 with the error set (the monitor has cleaned up by then). */
+ * it is "created" (with start_now: once its program is exec'd), or -1 with the error set (the monitor has
+ * cleaned up by then, except after a failed start_now exec: the container is then stopped, for delete). */
 pid_t monitor_spawn(const monitor_options *o);
 /* `run` in the foreground: this process monitors with the caller's stdio, starts at once, forwards signals,
  * removes the container at the end and returns its exit status; -1 (error set) when creation failed. */

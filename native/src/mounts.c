@@ -292,13 +292,33 @@ static int mount_one(int rootfd, const mount_spec *m) {
   return rc;
 }
 
+/* The rootfs as an overlay mounted in the container's own mount namespace, so the host never
+ * sees it and nothing needs unmounting after the container: the options name the lower,
+ * upper and work dirs relative to a directory, which keeps them within the one page the
+ * kernel takes however many layers there are. */
+static int mount_overlay_rootfs(const config *cfg, const char *options) {
+  const char *directory = config_annotation(cfg, ANNOTATION_ROOTFS_OVERLAY_DIR);
+  if (!directory || directory[0] != '/')
+    return fail("annotation %s needs an absolute %s", ANNOTATION_ROOTFS_OVERLAY, ANNOTATION_ROOTFS_OVERLAY_DIR);
+  if (chdir(directory) < 0) return fail_errno("overlay rootfs: chdir %s", directory);
+  int rc = mount("overlay", cfg->root_path, "overlay", 0, options) < 0
+               ? fail_errno("mount the overlay rootfs on %s", cfg->root_path)
+               : 0;
+  if (chdir("/") < 0 && rc == 0) rc = fail_errno("chdir /");
+  return rc;
+}
+
 int rootfs_mount_all(const config *cfg) {
   /* Nothing mounted in here may reach the host: start from slave (or the configured) propagation. */
   unsigned long propagation = cfg->rootfs_propagation;
   if (!propagation || (propagation & MS_SHARED)) propagation = MS_SLAVE | MS_REC;
   if (mount(NULL, "/", NULL, propagation, NULL) < 0) return fail_errno("set propagation of /");
-  if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
+  const char *overlay = config_annotation(cfg, ANNOTATION_ROOTFS_OVERLAY);
+  if (overlay) {
+    if (mount_overlay_rootfs(cfg, overlay) < 0) return -1;
+  } else if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
     return fail_errno("bind mount the rootfs %s", cfg->root_path);
+  }
   int rootfd = open(cfg->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return fail_errno("open rootfs %s", cfg->root_path);
   for (size_t i = 0; i < cfg->mount_count; i++) {

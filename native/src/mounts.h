@@ -4,6 +4,10 @@
 
 #include "config.h"
 
+/* Mount the rootfs as an overlay with these options (relative paths allowed), from this directory. */
+#define ANNOTATION_ROOTFS_OVERLAY "org.tcompose.rootfs.overlay"
+#define ANNOTATION_ROOTFS_OVERLAY_DIR "org.tcompose.rootfs.overlay.dir"
+
 /* In the new mount namespace, before pivot_root: propagation, the rootfs bind and every mount. */
 int rootfs_mount_all(const config *cfg);
 /* Moves into the rootfs with pivot_root and detaches the old root. */

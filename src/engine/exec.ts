@@ -1,8 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 import type { StdioEndpoint } from './containers/attach.js';
 import type { ContainerManager } from './containers/manager.js';
 import { mergeEnv } from './containers/merge-config.js';
@@ -83,7 +81,6 @@ export class ExecManager {
     private readonly containers: ContainerManager,
     private readonly runtime: Runtime,
     private readonly events: EventBus,
-    private readonly containerDir: (id: string) => string,
   ) {}
 
   create(containerReference: string, body: unknown): { Id: string } {
@@ -128,13 +125,6 @@ export class ExecManager {
     return exec;
   }
 
-  private async rootfs(containerId: string): Promise<string> {
-    const spec = JSON.parse(
-      await readFile(join(this.containerDir(containerId), 'bundle', 'config.json'), 'utf8'),
-    ) as { root: { path: string } };
-    return spec.root.path;
-  }
-
   /** Starts the process; with an endpoint its stdio streams there, framed unless TTY. */
   async start(id: string, endpoint: StdioEndpoint | undefined, tty: boolean): Promise<void> {
     const exec = this.prepare(id);
@@ -143,7 +133,8 @@ export class ExecManager {
     const container = live.record.Config;
     const userSpec = exec.Config.User || container.User || '';
     const user = userSpec
-      ? await resolveUser(await this.rootfs(exec.ContainerID), userSpec)
+      ? // The rootfs exists only in the container's mount namespace: read it through its init.
+        await resolveUser(`/proc/${live.record.State.Pid}/root`, userSpec)
       : undefined;
     const child = this.runtime.exec(exec.ContainerID, {
       args: exec.Config.Cmd,

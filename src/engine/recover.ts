@@ -36,7 +36,7 @@ async function recoverOne(
         record.State.Paused = state.status === 'paused';
         record.State.Status = state.status;
         record.State.Restarting = false;
-        containers.watchExit(live);
+        containers.adoptRunning(live);
         log.info({ id: record.Id, pid: state.pid }, 'container still running');
         return;
       }

@@ -197,6 +197,34 @@ describe('create, start, state, delete', () => {
     expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
     expectNoLeaks(sandbox, id, [pid]);
   });
+
+  it('run --detach fails with the exec error when the program cannot start', async () => {
+    const { id, cgroupsPath } = sandbox.name('detach-missing');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['/no/such/program'] });
+    const result = sandbox.tcrun(['run', '--detach', '--rm', '--bundle', bundle, id]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('/no/such/program');
+    // With --rm the monitor cleans up once the failed program is reaped.
+    await waitFor(() => !existsSync(join(sandbox.root, id)));
+    expectNoLeaks(sandbox, id);
+  });
+
+  it('--rm: the monitor deletes the container before it writes the exit file', async () => {
+    const { id, cgroupsPath } = sandbox.name('rm');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sh', '-c', 'sleep 0.2; exit 3'] });
+    const exitFile = sandbox.path(`${id}.exit`);
+    const log = sandbox.path(`${id}.log`);
+    const args = ['run', '--detach', '--rm', '--bundle', bundle, '--exit-file', exitFile];
+    expect(sandbox.tcrun([...args, '--log-path', log, id])).toMatchObject({ code: 0, stderr: '' });
+    const { pid, status } = sandbox.state(id);
+    expect(status).toBe('running');
+    await waitFor(() => existsSync(exitFile));
+    expect(readFileSync(exitFile, 'utf8')).toBe('3');
+    expectNoLeaks(sandbox, id, [pid]);
+    expect(sandbox.tcrun(['state', id]).code).not.toBe(0);
+    // A forced delete of a container already gone succeeds, as before.
+    expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
+  });
 });
 
 describe('run in the foreground', () => {

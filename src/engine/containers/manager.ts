@@ -20,7 +20,7 @@ import { hardLimits } from './rlimits.js';
 import type { Runtime } from './runtime.js';
 import { securityOptions } from './seccomp.js';
 import { SIGKILL, SIGTERM, signalNumber } from './signals.js';
-import { buildSpec } from './spec.js';
+import { buildSpec, type UserIds } from './spec.js';
 import { resolveUser } from './user.js';
 import { type CreateRequest, validateCreateRequest, validContainerName } from './validate.js';
 
@@ -93,9 +93,13 @@ export class ContainerManager {
   private readonly containers = new Map<string, LiveContainer>();
   private readonly store: JsonStore<ContainerRecord>;
   private shuttingDown = false;
+  /** Config.User resolved against an image's unchanged /etc, by image id and user. */
+  private readonly imageUsers = new Map<string, UserIds>();
 
   constructor(private readonly deps: ManagerDeps) {
-    this.store = new JsonStore(deps.paths.containers, 'config.json');
+    // Saved at every create, start, exit and stop; what a power loss takes back is
+    // reconciled with the runtime when the engine starts.
+    this.store = new JsonStore(deps.paths.containers, 'config.json', { durable: false });
     deps.volumes.setUsageLookup((name) => this.volumeUsers(name));
   }
 
@@ -331,7 +335,27 @@ export class ContainerManager {
     return sources;
   }
 
-  /** Mounts the rootfs, writes config.json, creates through tcrun, plugs the network, starts. */
+  /**
+   * The uid, gid and groups of Config.User from the image's /etc/passwd and /etc/group
+   * (root's groups when empty). Layers never change, so the answer is kept per image while
+   * the container has not changed /etc; else its rootfs is mounted on the host to read.
+   */
+  private async containerUser(record: ContainerRecord): Promise<UserIds> {
+    const spec = record.Config.User ?? '';
+    const images = this.deps.images();
+    if (await images.snapshotChanged(record.Id, 'etc')) {
+      return images.withSnapshotMounted(record.Id, (rootfs) => resolveUser(rootfs, spec));
+    }
+    const key = `${record.Image} ${spec}`;
+    let ids = this.imageUsers.get(key);
+    if (!ids) {
+      ids = await images.withSnapshotMounted(record.Id, (rootfs) => resolveUser(rootfs, spec));
+      this.imageUsers.set(key, ids);
+    }
+    return ids;
+  }
+
+  /** Writes config.json, creates through tcrun (which mounts the rootfs), plugs the network, starts. */
   private async startNow(live: LiveContainer): Promise<void> {
     const { record } = live;
     const { runtime, images, network, paths } = this.deps;
@@ -342,19 +366,19 @@ export class ContainerManager {
     let attachers: LiveContainer['beforeStart'] = [];
     try {
       const bundle = this.store.objectDir(record.Id);
-      const [rootfs, plan] = await Promise.all([
-        images().mountSnapshot(record.Id),
+      const [user, plan] = await Promise.all([
+        this.containerUser(record),
         network.prepare(record),
         mkdir(join(bundle, 'bundle'), { recursive: true }),
       ]);
-      const [user, mountSources, etcFiles] = await Promise.all([
-        resolveUser(rootfs, record.Config.User ?? ''),
+      const snapshot = images().useSnapshot(record.Id);
+      const [mountSources, etcFiles] = await Promise.all([
         this.mountSources(record),
         this.writeEtcFiles(record, plan),
       ]);
       const spec = buildSpec({
         container: record,
-        rootfs,
+        rootfs: snapshot,
         user,
         mountSources,
         networkNamespace: plan.namespace,
@@ -411,9 +435,7 @@ export class ContainerManager {
       live.exitWatch?.stop();
       if (created) await runtime.delete(record.Id, true).catch(() => undefined);
       await network.detach(record).catch(() => undefined);
-      await images()
-        .unmountSnapshot(record.Id)
-        .catch(() => undefined);
+      images().releaseSnapshot(record.Id);
       record.State.Error = error instanceof Error ? error.message : String(error);
       record.State.ExitCode = 128;
       // Whoever waited for this start learns that it failed.
@@ -429,6 +451,16 @@ export class ContainerManager {
       await this.save(record).catch(() => undefined);
       throw error instanceof EngineError ? error : new EngineError(500, record.State.Error);
     }
+  }
+
+  /** Recovery: a container still running from before the engine started is followed again. */
+  adoptRunning(live: LiveContainer): void {
+    try {
+      this.deps.images().useSnapshot(live.record.Id);
+    } catch (error) {
+      this.deps.log.warn({ err: error, id: live.record.Id }, 'no snapshot for a running container');
+    }
+    this.watchExit(live);
   }
 
   /** Follows a running container to its exit; used at start and when recovering. */
@@ -454,9 +486,7 @@ export class ContainerManager {
     live.health = undefined;
     await runtime.delete(record.Id, true).catch(() => undefined);
     await network.detach(record).catch(() => undefined);
-    await images()
-      .unmountSnapshot(record.Id)
-      .catch(() => undefined);
+    images().releaseSnapshot(record.Id);
     await this.releaseVolumes(record);
     const ranForMs = Date.now() - Date.parse(record.State.StartedAt);
     Object.assign(record.State, {

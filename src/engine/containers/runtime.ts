@@ -1,5 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
 
@@ -89,6 +90,9 @@ export class Runtime {
       options.attachSocket,
       '--monitor-pid-file',
       options.monitorPidFile,
+      // The monitor deletes the container before it writes the exit file: nothing is left
+      // for the engine to delete after an exit.
+      '--rm',
       ...(options.stdinOnce ? ['--stdin-once'] : []),
     ];
   }
@@ -109,7 +113,9 @@ export class Runtime {
     await this.run(['kill', ...(all ? ['--all'] : []), id, signal]);
   }
 
+  /** Forced, a container whose state is gone (its monitor deleted it at exit) needs no tcrun run. */
   async delete(id: string, force = false): Promise<void> {
+    if (force && !existsSync(join(this.root, id))) return;
     await this.run(['delete', ...(force ? ['--force'] : []), id]);
   }
 

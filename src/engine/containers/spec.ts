@@ -1,4 +1,5 @@
 import { badParameter } from '../errors.js';
+import type { SnapshotRootfs } from '../images/image-store.js';
 import type { ContainerRecord, MountPoint } from './model.js';
 import { shortId } from './model.js';
 import { securityOptions } from './seccomp.js';
@@ -66,6 +67,9 @@ const defaultDeviceRules = [
 ];
 
 export const initAnnotation = 'org.tcompose.init';
+/** tcrun mounts the rootfs overlay itself with these options, from this directory. */
+const overlayAnnotation = 'org.tcompose.rootfs.overlay';
+const overlayDirAnnotation = 'org.tcompose.rootfs.overlay.dir';
 
 /** Normalises `NET_ADMIN`, `cap_net_admin` and `CAP_NET_ADMIN` to the kernel's name. */
 export function capabilityName(name: string): string {
@@ -108,7 +112,8 @@ export interface UserIds {
 
 export interface SpecInputs {
   container: ContainerRecord;
-  rootfs: string;
+  /** The rootfs overlay, mounted by tcrun in the container's mount namespace. */
+  rootfs: SnapshotRootfs;
   user: UserIds;
   /** Host sources for mount points (volumes resolved to their host paths). */
   mountSources: Map<MountPoint, string>;
@@ -278,12 +283,14 @@ export function buildSpec(inputs: SpecInputs): object {
       noNewPrivileges,
       ...(host.OomScoreAdj ? { oomScoreAdj: host.OomScoreAdj } : {}),
     },
-    root: { path: inputs.rootfs, readonly: host.ReadonlyRootfs === true },
+    root: { path: inputs.rootfs.rootfs, readonly: host.ReadonlyRootfs === true },
     hostname,
     mounts: containerMounts(inputs),
     annotations: {
       'org.tcompose.container.name': container.Name.slice(1),
       ...(host.Init ? { [initAnnotation]: 'true' } : {}),
+      [overlayAnnotation]: inputs.rootfs.options,
+      [overlayDirAnnotation]: inputs.rootfs.directory,
     },
     linux: {
       namespaces,

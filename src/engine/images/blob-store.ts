@@ -29,13 +29,20 @@ export async function fsyncDirectory(path: string): Promise<void> {
 /**
  * Replaces a file so that a crash leaves either the old content or the new one:
  * write a temporary sibling, fsync it, rename it over the target, fsync the directory.
+ * Without `durable` the fsyncs are left out: readers still see the old or the new
+ * content whole, but a power loss may bring back the old one (for state that is
+ * rebuilt anyway, on paths too hot to wait for the disk).
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  { durable = true }: { durable?: boolean } = {},
+): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const handle = await open(temporary, 'w', 0o644);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -45,7 +52,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rm(temporary, { force: true });
     throw error;
   }
-  await fsyncDirectory(dirname(path));
+  if (durable) await fsyncDirectory(dirname(path));
 }
 
 /**

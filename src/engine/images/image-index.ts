@@ -69,8 +69,8 @@ export async function readIndex(path: string): Promise<IndexData> {
   }
 }
 
-export const writeIndex = (path: string, data: IndexData) =>
-  writeFileAtomic(path, `${JSON.stringify(data, null, 1)}\n`);
+export const writeIndex = (path: string, data: IndexData, options?: { durable?: boolean }) =>
+  writeFileAtomic(path, `${JSON.stringify(data)}\n`, options);
 
 /** Tags pointing at an image, fully qualified. */
 export const tagsOf = (index: IndexData, imageId: string) =>

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
-import { BlobStore, digestHex, fsyncDirectory, sha256Digest } from './blob-store.js';
+import { BlobStore, digestHex, sha256Digest } from './blob-store.js';
 import { runCommand } from './command.js';
 import {
   type ImageEntry,
@@ -29,7 +29,13 @@ import {
   shortId,
   withDefaultTag,
 } from './reference.js';
-import { isMounted, mountOverlay, unmount } from './snapshots.js';
+import {
+  isMounted,
+  mountOverlay,
+  type OverlayMount,
+  overlayOptions,
+  unmount,
+} from './snapshots.js';
 
 /**
  * The engine's image store: content-addressed blobs, layers unpacked once per
@@ -92,9 +98,23 @@ async function* asBuffers(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Arr
 
 const familiar = (qualified: string) => familiarString(parseReference(qualified));
 
+/** What a runtime needs to mount a container's rootfs itself. */
+export interface SnapshotRootfs {
+  /** The (empty) mount point: the bundle's root.path. */
+  rootfs: string;
+  /** The directory the overlay options' relative paths start from. */
+  directory: string;
+  /** lowerdir=...,upperdir=...,workdir=... */
+  options: string;
+}
+
 export class ImageStore {
   private readonly blobs: BlobStore;
   private readonly configs = new Map<string, OciImageConfig>();
+  /** Snapshots a running container uses as its rootfs (mounted in its own namespace). */
+  private readonly inUse = new Set<string>();
+  /** How many callers hold a temporary host mount of a snapshot. */
+  private readonly hostMounts = new Map<string, number>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -198,9 +218,9 @@ export class ImageStore {
     await runCommand('sync', ['-f', this.root]);
   }
 
-  /** Writes the new index atomically and makes it current. */
-  private async commitIndex(next: IndexData): Promise<void> {
-    await writeIndex(this.indexPath, next);
+  /** Writes the new index atomically (durably unless told) and makes it current. */
+  private async commitIndex(next: IndexData, options?: { durable: boolean }): Promise<void> {
+    await writeIndex(this.indexPath, next, options);
     this.index = next;
   }
 
@@ -414,8 +434,10 @@ export class ImageStore {
     const stopped: string[] = [];
     for (const [containerId, snapshot] of Object.entries(this.index.snapshots)) {
       if (snapshot.imageId !== imageId) continue;
-      const mounted = await isMounted(join(this.snapshotDirectory(containerId), 'merged'));
-      (mounted ? running : stopped).push(snapshot.owner);
+      const active =
+        this.inUse.has(containerId) ||
+        (await isMounted(join(this.snapshotDirectory(containerId), 'merged')));
+      (active ? running : stopped).push(snapshot.owner);
     }
     return { running, stopped };
   }
@@ -584,11 +606,10 @@ export class ImageStore {
       });
       const next = structuredClone(this.index);
       next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
-      // The snapshot is four empty directories: making their rename durable before the
-      // index names them needs only the parent directory synced, not a syncfs process
-      // on every container create.
-      await fsyncDirectory(join(this.root, 'snapshots'));
-      await this.commitIndex(next);
+      // A snapshot is four empty directories and its entry, written on every container
+      // create: no fsync. A power loss may take back both, as it may the container's
+      // record (not durable either); whatever of it is left is collected at open.
+      await this.commitIndex(next, { durable: false });
     });
   }
 
@@ -615,19 +636,89 @@ export class ImageStore {
     return join(this.snapshotDirectory(containerId), 'upper');
   }
 
+  private overlayOf(containerId: string): OverlayMount {
+    const snapshot = this.snapshotOrThrow(containerId);
+    return {
+      layersDirectory: this.layersDirectory,
+      lowerDirs: this.lowerDirectories(snapshot.layers),
+      upperDir: `../snapshots/${containerId}/upper`,
+      workDir: `../snapshots/${containerId}/work`,
+      target: join(this.snapshotDirectory(containerId), 'merged'),
+    };
+  }
+
+  /**
+   * The overlay a container's runtime mounts as its rootfs in the container's own mount
+   * namespace (tcrun's org.tcompose.rootfs.overlay annotations): no host mount exists while
+   * it runs, and none needs undoing after. Marks the snapshot in use until released.
+   */
+  useSnapshot(containerId: string): SnapshotRootfs {
+    if (this.hostMounts.has(containerId)) {
+      throw conflict(`the rootfs of container ${containerId} is mounted on the host`);
+    }
+    const mount = this.overlayOf(containerId);
+    this.inUse.add(containerId);
+    return {
+      rootfs: mount.target,
+      directory: mount.layersDirectory,
+      options: overlayOptions(mount),
+    };
+  }
+
+  /** The container stopped: its snapshot is no longer a running rootfs. */
+  releaseSnapshot(containerId: string): void {
+    this.inUse.delete(containerId);
+  }
+
+  /** Whether the container changed `path` (or removed it: a whiteout) in its upper layer. */
+  async snapshotChanged(containerId: string, path: string): Promise<boolean> {
+    this.snapshotOrThrow(containerId);
+    const changed = join(this.snapshotDirectory(containerId), 'upper', path);
+    return lstat(changed).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Mounts a stopped container's rootfs on the host for the length of `work` and unmounts
+   * it after (callers at the same time share one mount). A running container's files are
+   * read through /proc/<pid>/root instead: this refuses (409) while the container runs.
+   */
+  async withSnapshotMounted<T>(
+    containerId: string,
+    work: (rootfs: string) => Promise<T>,
+  ): Promise<T> {
+    const rootfs = await this.exclusive(async () => {
+      if (this.inUse.has(containerId)) {
+        throw conflict(`container ${containerId} is running: its files are under /proc/<pid>/root`);
+      }
+      const mount = this.overlayOf(containerId);
+      const holders = this.hostMounts.get(containerId) ?? 0;
+      if (holders === 0 && !(await isMounted(mount.target))) await mountOverlay(mount);
+      this.hostMounts.set(containerId, holders + 1);
+      return mount.target;
+    });
+    try {
+      return await work(rootfs);
+    } finally {
+      await this.exclusive(async () => {
+        const holders = (this.hostMounts.get(containerId) ?? 1) - 1;
+        if (holders > 0) this.hostMounts.set(containerId, holders);
+        else {
+          this.hostMounts.delete(containerId);
+          await unmount(rootfs);
+        }
+      });
+    }
+  }
+
+  /** Mounts the snapshot on the host until unmountSnapshot (tools and tests; the engine uses useSnapshot). */
   mountSnapshot(containerId: string): Promise<string> {
     return this.exclusive(async () => {
-      const snapshot = this.snapshotOrThrow(containerId);
-      const target = join(this.snapshotDirectory(containerId), 'merged');
-      if (await isMounted(target)) return target;
-      await mountOverlay({
-        layersDirectory: this.layersDirectory,
-        lowerDirs: this.lowerDirectories(snapshot.layers),
-        upperDir: `../snapshots/${containerId}/upper`,
-        workDir: `../snapshots/${containerId}/work`,
-        target,
-      });
-      return target;
+      const mount = this.overlayOf(containerId);
+      if (!(await isMounted(mount.target))) await mountOverlay(mount);
+      return mount.target;
     });
   }
 
@@ -643,12 +734,16 @@ export class ImageStore {
       if (!CONTAINER_ID.test(containerId))
         throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
       if (this.index.snapshots[containerId] === undefined) return;
+      this.inUse.delete(containerId);
       await unmount(join(this.snapshotDirectory(containerId), 'merged'));
       const next = structuredClone(this.index);
       delete next.snapshots[containerId];
-      for (const diffId of unusedLayers(next)) delete next.layers[diffId];
+      const unused = unusedLayers(next);
+      for (const diffId of unused) delete next.layers[diffId];
       const before = this.index;
-      await this.commitIndex(next);
+      // Durable only when layers go with it: they are deleted next, and an index brought
+      // back by a power loss must not name them. A snapshot brought back is only debris.
+      await this.commitIndex(next, { durable: unused.length > 0 });
       await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
       await this.dropUnused(before);
     });

@@ -9,9 +9,15 @@ export { writeFileAtomic };
  * whatever else belongs to the object (a container's log, a volume's data).
  */
 export class JsonStore<T> {
+  /**
+   * `durable: false` leaves out the fsyncs of every save: for records written on every
+   * lifecycle step and rebuilt from the runtime at start (containers), not for records
+   * whose loss would lose data (volumes).
+   */
   constructor(
     private readonly dir: string,
     private readonly file: string,
+    private readonly options: { durable: boolean } = { durable: true },
   ) {}
 
   objectDir(key: string): string {
@@ -23,6 +29,7 @@ export class JsonStore<T> {
     await writeFileAtomic(
       join(this.objectDir(key), this.file),
       `${JSON.stringify(value, null, 1)}\n`,
+      this.options,
     );
   }
 
