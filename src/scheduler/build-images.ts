@@ -7,6 +7,7 @@ import type { BuildConfig, Project, ServiceConfig } from '../compose/model.js';
 import { directoryTar } from '../engine/build/directory-tar.js';
 import { isIgnored, parseDockerignore } from '../engine/build/dockerignore.js';
 import { EngineClientError, type QueryValue } from '../engine/client.js';
+import type { ContainerStep, ConvergencePlan, RecreatePolicy } from './convergence-plan.js';
 import type { ProjectEngine } from './project-engine.js';
 
 /**
@@ -66,12 +67,16 @@ async function contextArchive(build: BuildConfig, service: string) {
   return { tar: Readable.from(tar), dockerfile };
 }
 
-async function imageExists(engine: ProjectEngine, name: string): Promise<boolean> {
+/** The ID of the image a name refers to, undefined when there is none. */
+async function imageId(engine: ProjectEngine, name: string): Promise<string | undefined> {
   try {
-    await engine.client.request('GET', `/images/${encodeURIComponent(name)}/json`);
-    return true;
+    const image = await engine.client.request<{ Id: string }>(
+      'GET',
+      `/images/${encodeURIComponent(name)}/json`,
+    );
+    return image.Id;
   } catch (error) {
-    if (error instanceof EngineClientError && error.statusCode === 404) return false;
+    if (error instanceof EngineClientError && error.statusCode === 404) return undefined;
     throw error;
   }
 }
@@ -107,13 +112,20 @@ async function buildService(
   }
 }
 
-/** Builds the services' images as the policy says; resolves to the image IDs built, by service. */
+export interface BuiltImage {
+  service: string;
+  id: string;
+  /** The name referred to another image (or none) before: containers of the old one are stale. */
+  changed: boolean;
+}
+
+/** Builds the services' images as the policy says. */
 export async function buildImages(
   engine: ProjectEngine,
   project: Project,
   options: BuildImagesOptions,
-): Promise<Record<string, string>> {
-  const built: Record<string, string> = {};
+): Promise<BuiltImage[]> {
+  const built: BuiltImage[] = [];
   if (options.policy === 'never') return built;
   const names = options.services?.length ? options.services : Object.keys(project.services);
   const images = new Set<string>();
@@ -123,8 +135,40 @@ export async function buildImages(
     const image = serviceImage(project, service);
     if (images.has(image)) continue;
     images.add(image);
-    if (options.policy === 'missing' && (await imageExists(engine, image))) continue;
-    built[name] = await buildService(engine, project, service, options);
+    const before = await imageId(engine, image);
+    if (options.policy === 'missing' && before !== undefined) continue;
+    const id = await buildService(engine, project, service, options);
+    built.push({ service: name, id, changed: id !== before });
   }
   return built;
+}
+
+/**
+ * What a rebuilt image means for `up`: the containers of the services whose image
+ * changed are recreated (unless --no-recreate), as Compose does.
+ */
+export function recreateRebuilt(
+  plan: ConvergencePlan,
+  built: BuiltImage[],
+  policy: RecreatePolicy | undefined,
+): ConvergencePlan {
+  const stale = new Set(built.filter((image) => image.changed).map((image) => image.service));
+  if (policy === 'never' || stale.size === 0) return plan;
+  const renew = (step: ContainerStep): ContainerStep =>
+    step.action === 'keep' || step.action === 'start'
+      ? {
+          action: 'recreate',
+          name: step.container.name,
+          number: step.container.number,
+          container: step.container,
+        }
+      : step;
+  return {
+    ...plan,
+    services: plan.services.map((servicePlan) =>
+      stale.has(servicePlan.service)
+        ? { ...servicePlan, steps: servicePlan.steps.map(renew) }
+        : servicePlan,
+    ),
+  };
 }

@@ -1,6 +1,6 @@
 import type { Project, ServiceConfig } from '../compose/model.js';
 import { selectServices } from '../compose/select-services.js';
-import { type BuildImagesOptions, buildImages } from './build-images.js';
+import { type BuildImagesOptions, buildImages, recreateRebuilt } from './build-images.js';
 import { containerCreateBody } from './container-request.js';
 import {
   type ContainerStep,
@@ -135,13 +135,19 @@ export async function upProject(
   const requested = options.services ?? [];
   const withDependencies = Object.keys(selectServices(project, requested).services);
   const services = options.noDeps && requested.length > 0 ? requested : withDependencies;
-  if (options.build) await buildImages(engine, project, { ...options.build, services });
+  const built = options.build
+    ? await buildImages(engine, project, { ...options.build, services })
+    : [];
   const observed = await observeProject(engine, project);
-  const plan = planConvergence(project, observed, {
-    services,
-    scale: options.scale,
-    recreate: options.recreate,
-  });
+  const plan = recreateRebuilt(
+    planConvergence(project, observed, {
+      services,
+      scale: options.scale,
+      recreate: options.recreate,
+    }),
+    built,
+    options.recreate,
+  );
   await ensureResources(engine, project, services, report);
   if (options.removeOrphans) {
     await Promise.all(plan.orphans.map((container) => removeContainer(engine, container, report)));

@@ -80,6 +80,18 @@ describe('compose services with build:', () => {
     expect(rebuilt.code).toBe(0);
     expect(rebuilt.stderr).toContain('Using cache');
     expect(rebuilt.stderr).not.toContain('Running in');
+
+    const before = await project.containers();
+    const unchanged = await project.run('up', '-d', '--build', 'web');
+    expect(unchanged.code).toBe(0);
+    expect(await project.containers()).toEqual(before);
+    site(project, { 'page.txt': 'an edited page\n' });
+    const changed = await project.run('up', '-d', '--build', 'web');
+    expect(changed.stderr).toContain('Recreated');
+    expect((await project.containers())['buildweb-web-1']?.id).not.toBe(
+      before['buildweb-web-1']?.id,
+    );
+    expect((await fetch('page.txt')).stdout).toBe('an edited page\n');
     expect((await project.run('down')).code).toBe(0);
   });
 

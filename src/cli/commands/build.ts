@@ -53,9 +53,7 @@ async function build(services: string[], flags: BuildFlags, command: Command): P
     output: flags.quiet ? undefined : buildOutputPrinter(command),
   });
   if (flags.quiet) return;
-  for (const [service, id] of Object.entries(built)) {
-    process.stderr.write(`Service ${service}: built ${id}\n`);
-  }
+  for (const image of built) process.stderr.write(`Service ${image.service}: built ${image.id}\n`);
 }
 
 export function registerBuild(program: Command): void {
