@@ -1,6 +1,6 @@
 import { ComposeError, type FieldPath } from './errors.js';
 import { castFor, castString } from './interpolation-casts.js';
-import { copyPosition, emptyLike, isContainer, type SourceLocator } from './source-map.js';
+import { emptyLike, isContainer, type SourceLocator } from './source-map.js';
 import { SubstitutionError, substituteVariables } from './substitute.js';
 
 export interface InterpolateOptions {
@@ -11,7 +11,8 @@ export interface InterpolateOptions {
 /**
  * Substitutes variables in every string value of a compose document (never in keys, as
  * the spec says), then converts strings in non-string fields to their type. Returns a new
- * document that keeps the source positions; errors carry the node's position and path.
+ * document that keeps the source positions (sharing what did not change with the input);
+ * errors carry the node's position and path.
  */
 export function interpolateDocument(
   value: unknown,
@@ -20,18 +21,28 @@ export function interpolateDocument(
   options: InterpolateOptions = {},
 ): unknown {
   const lookup = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
+  // Copy on write: a container is copied only when something under it changes, so a
+  // document with few variables is mostly shared with the input, never mutated.
   const interpolateNode = (node: unknown, path: FieldPath): unknown => {
     if (typeof node === 'string') return interpolateString(node, path);
     if (!isContainer(node)) return node;
-    const copy = emptyLike(node) as Record<string | number, unknown>;
-    const entries: [string | number, unknown][] = Array.isArray(node)
-      ? node.map((item, index) => [index, item])
-      : Object.entries(node);
-    for (const [key, child] of entries) {
-      copy[key] = interpolateNode(child, [...path, key]);
-      copyPosition(node, key, copy, key);
+    let copy: Record<string | number, unknown> | undefined;
+    const keys: (string | number)[] = Array.isArray(node)
+      ? node.map((_, i) => i)
+      : Object.keys(node);
+    const source = node as Record<string | number, unknown>;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const child = source[key];
+      const result = interpolateNode(child, [...path, key]);
+      if (result === child && copy === undefined) continue;
+      if (copy === undefined) {
+        copy = emptyLike(source);
+        for (const earlier of keys.slice(0, i)) copy[earlier] = source[earlier];
+      }
+      copy[key] = result;
     }
-    return copy;
+    return copy ?? node;
   };
   const interpolateString = (text: string, path: FieldPath): unknown => {
     let substituted: string;

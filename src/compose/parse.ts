@@ -59,7 +59,7 @@ function convertDocument(
   const { root } = document;
   const converter = new TreeConverter(positionAt);
   converter.checkExpandedSize(root);
-  const converted = converter.convert(root, []);
+  const converted = converter.convert(root);
   const value = converted === null || converted === DROPPED ? {} : converted;
   const start = positionAt(root?.offset ?? 0);
   if (typeof value !== 'object' || Array.isArray(value)) {

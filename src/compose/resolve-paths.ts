@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { clonePositioned, isMapping } from './source-map.js';
+import { clonePositioned, isMapping, shallowCopyPositioned } from './source-map.js';
 
 export interface ResolvePathsOptions {
   /** Relative paths start here: the project (or included project, or extended file) directory. */
@@ -21,7 +21,7 @@ type HostPath = (file: string) => string;
  * named volumes are left alone.
  */
 export function resolveRelativePaths(document: Mapping, options: ResolvePathsOptions): Mapping {
-  const resolved = clonePositioned(document);
+  const resolved = withCopiedParts(document);
   const home = options.home ?? homedir();
   const hostPath: HostPath = (file) => {
     if (file === '~') return home;
@@ -36,6 +36,33 @@ export function resolveRelativePaths(document: Mapping, options: ResolvePathsOpt
   }
   for (const volume of mappingValues(resolved.volumes)) resolveBindDevice(volume, hostPath);
   return resolved;
+}
+
+/** Fields of a service that hold host paths: only these are copied before they change. */
+const SERVICE_PATH_FIELDS = ['build', 'env_file', 'label_file', 'extends', 'volumes', 'develop'];
+
+/**
+ * A copy of the document that may be changed where paths are resolved: the service
+ * fields that hold paths and the top-level resources are copied, the rest is shared.
+ */
+function withCopiedParts(document: Mapping): Mapping {
+  const copy = shallowCopyPositioned(document);
+  if (isMapping(copy.services)) {
+    const services = shallowCopyPositioned(copy.services);
+    for (const [name, service] of Object.entries(services)) {
+      if (!isMapping(service)) continue;
+      const serviceCopy = shallowCopyPositioned(service);
+      for (const field of SERVICE_PATH_FIELDS) {
+        if (field in serviceCopy) serviceCopy[field] = clonePositioned(serviceCopy[field]);
+      }
+      services[name] = serviceCopy;
+    }
+    copy.services = services;
+  }
+  for (const kind of ['configs', 'secrets', 'volumes']) {
+    if (kind in copy) copy[kind] = clonePositioned(copy[kind]);
+  }
+  return copy;
 }
 
 function resolveServicePaths(service: Mapping, hostPath: HostPath): void {

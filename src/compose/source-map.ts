@@ -61,6 +61,14 @@ export function emptyLike<T extends object>(container: T): T {
   return copy;
 }
 
+/** A shallow copy of a container that keeps its children's positions. */
+export function shallowCopyPositioned<T extends object>(container: T): T {
+  const copy = emptyLike(container);
+  if (Array.isArray(container) && Array.isArray(copy)) copy.push(...container);
+  else Object.assign(copy, container);
+  return copy;
+}
+
 /** A deep copy of a value whose containers keep the positions of the original. */
 export function clonePositioned<T>(value: T): T {
   if (!isContainer(value)) return value;

@@ -69,7 +69,13 @@ class BlockReader {
   /** Anchors whose node is still being read: an alias to one refers to itself. */
   private readonly anchorsOpen = new Set<string>();
 
-  constructor(private readonly text: string) {}
+  private readonly comments: Occurrences;
+  private readonly colons: Occurrences;
+
+  constructor(private readonly text: string) {
+    this.comments = new Occurrences(text, ' #');
+    this.colons = new Occurrences(text, ': ');
+  }
 
   document(): YamlNode | null {
     const start = this.nextContentLine(0);
@@ -165,17 +171,25 @@ class BlockReader {
         text[close + 1] === ':' && (after === ' ' || after === '\n' || after === undefined);
       return isKey ? close + 1 : -1;
     }
+    const end = this.contentEnd(p);
+    const colon = this.mappingColon(p, end);
+    if (colon < 0) return -1;
+    if (INDICATORS.has(first) || UNUSUAL_IN_KEY.test(text.slice(p, colon))) outside();
+    return colon;
+  }
+
+  /** Where the line from `p` ends before any comment (` #`). */
+  private contentEnd(p: number): number {
     const end = this.lineEnd(p);
-    for (let q = p; q < end; q++) {
-      const c = text[q];
-      if (c === '#' && text[q - 1] === ' ') return -1;
-      if (c !== ':') continue;
-      const after = text[q + 1];
-      if (after !== ' ' && after !== '\n' && after !== undefined) continue;
-      if (INDICATORS.has(first) || UNUSUAL_IN_KEY.test(text.slice(p, q))) outside();
-      return q;
-    }
-    return -1;
+    const comment = this.comments.from(p);
+    return comment >= 0 && comment < end ? comment : end;
+  }
+
+  /** The first `:` before `end` that a space or the end follows, or -1. */
+  private mappingColon(p: number, end: number): number {
+    const colon = this.colons.from(p);
+    if (colon >= 0 && colon < end) return colon;
+    return end > p && this.text[end - 1] === ':' ? end - 1 : -1;
   }
 
   private keyScalar(start: number, colon: number): YamlScalar {
@@ -350,15 +364,11 @@ class BlockReader {
     const { text } = this;
     const c = text[p];
     if (INDICATORS.has(c) && !this.isPlainIndicator(p)) outside();
-    const end = this.lineEnd(p);
-    let last = p;
-    for (let q = p; q < end; q++) {
-      const ch = text[q];
-      if (ch === '#' && text[q - 1] === ' ') break;
-      // `a: b: c` is an error, and the library says so.
-      if (ch === ':' && (text[q + 1] === ' ' || q + 1 === end)) outside();
-      if (ch !== ' ') last = q + 1;
-    }
+    const end = this.contentEnd(p);
+    // `a: b: c` is an error, and the library says so.
+    if (this.mappingColon(p, end) >= 0) outside();
+    let last = end;
+    while (last > p && text[last - 1] === ' ') last--;
     const source = text.slice(p, last);
     return [{ kind: 'scalar', offset: p, value: plainScalarValue(source, tag), plain: true }, last];
   }
@@ -530,6 +540,29 @@ class BlockReader {
       { kind: 'scalar', offset: p, value: plainScalarValue(source, undefined), plain: true },
       last,
     ];
+  }
+}
+
+/**
+ * The next occurrence of a needle from a position, remembered: the reader moves forward,
+ * so each search starts where the last one left off instead of scanning to the end again.
+ */
+class Occurrences {
+  private searchedFrom = Number.POSITIVE_INFINITY;
+  private found = -1;
+
+  constructor(
+    private readonly text: string,
+    private readonly needle: string,
+  ) {}
+
+  from(p: number): number {
+    const stillNext = p >= this.searchedFrom && (this.found < 0 || this.found >= p);
+    if (!stillNext) {
+      this.searchedFrom = p;
+      this.found = this.text.indexOf(this.needle, p);
+    }
+    return this.found;
   }
 }
 

@@ -8,6 +8,21 @@ const MAX_EXPANDED_NODES = 250_000;
 export const DROPPED = Symbol('dropped by !reset');
 
 /**
+ * A node's path as a chain to its parent: paths are needed only for the rare tagged
+ * node, so none is built as an array while converting.
+ */
+interface PathLink {
+  parent: PathLink | undefined;
+  key: string | number;
+}
+
+function pathOf(link: PathLink | undefined): FieldPath {
+  const path: (string | number)[] = [];
+  for (let at = link; at; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
+
+/**
  * Turns a YAML tree into plain values, expanding aliases and `<<` merge keys itself so
  * that every expanded copy gets positions and `!reset`/`!override` tags are seen at the
  * path where they take effect (as Compose does).
@@ -19,14 +34,14 @@ export class TreeConverter {
 
   constructor(private readonly positionAt: (offset: number) => SourcePosition) {}
 
-  convert(node: YamlNode | null, path: FieldPath): unknown {
+  convert(node: YamlNode | null, path?: PathLink): unknown {
     if (node === null) return null;
     if (node.kind === 'alias') return this.convertAlias(node, path);
     if (node.tag === '!reset') {
-      this.overrides.push(path);
+      this.overrides.push(pathOf(path));
       return DROPPED;
     }
-    if (node.tag === '!override') this.overrides.push(path);
+    if (node.tag === '!override') this.overrides.push(pathOf(path));
     if (node.kind === 'scalar') return node.value;
     if (node.kind === 'map') return this.convertMapping(node.pairs, path);
     return this.convertSequence(node.items, path);
@@ -79,7 +94,7 @@ export class TreeConverter {
     return size;
   }
 
-  private convertAlias(node: YamlAlias, path: FieldPath): unknown {
+  private convertAlias(node: YamlAlias, path: PathLink | undefined): unknown {
     const { target } = node;
     if (!target) {
       throw new ComposeError(`unknown alias *${node.source}`, { position: this.positionOf(node) });
@@ -97,7 +112,7 @@ export class TreeConverter {
     }
   }
 
-  private convertMapping(pairs: YamlPair[], path: FieldPath): Record<string, unknown> {
+  private convertMapping(pairs: YamlPair[], path: PathLink | undefined): Record<string, unknown> {
     const explicit: Record<string, unknown> = {};
     const merged: Record<string, unknown> = {};
     let hasMerged = false;
@@ -108,7 +123,7 @@ export class TreeConverter {
         continue;
       }
       const key = this.keyOf(pair);
-      const value = this.convert(pair.value, [...path, key]);
+      const value = this.convert(pair.value, { parent: path, key });
       if (value === DROPPED) continue;
       explicit[key] = value;
       const position = this.positionOfPair(pair);
@@ -129,7 +144,11 @@ export class TreeConverter {
   }
 
   /** `<<: *a` or `<<: [*a, *b]`: earlier sources win over later ones (YAML merge type). */
-  private mergeInto(target: Record<string, unknown>, pair: YamlPair, path: FieldPath): void {
+  private mergeInto(
+    target: Record<string, unknown>,
+    pair: YamlPair,
+    path: PathLink | undefined,
+  ): void {
     const sources = pair.value?.kind === 'seq' ? pair.value.items : [pair.value];
     for (const source of sources) {
       const value = this.convert(source, path);
@@ -147,10 +166,10 @@ export class TreeConverter {
     }
   }
 
-  private convertSequence(items: (YamlNode | null)[], path: FieldPath): unknown[] {
+  private convertSequence(items: (YamlNode | null)[], path: PathLink | undefined): unknown[] {
     const sequence: unknown[] = [];
     for (const item of items) {
-      const value = this.convert(item, [...path, sequence.length]);
+      const value = this.convert(item, { parent: path, key: sequence.length });
       if (value === DROPPED) continue;
       const position = this.positionOf(item);
       if (position) setPosition(sequence, sequence.length, position);

@@ -15,7 +15,7 @@ const SPEC = '/work/shared/compose-spec';
 /** Values, positions and override paths of a tree, as the loader sees them. */
 function converted(root: YamlNode | null) {
   const converter = new TreeConverter((offset) => ({ file: 'f', line: 0, column: offset }));
-  const value = converter.convert(root, []);
+  const value = converter.convert(root);
   return { value, positions: positionsOf(value), overrides: converter.overrides };
 }
 
