@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,57 @@ describe('docker build (legacy builder) against the engine', () => {
     expect(await ok('run', '--rm', 'multi-stage')).toBe('made by tester\n');
     await ok('build', '--target', 'maker', '-t', 'first-stage', directory);
     expect(await ok('run', '--rm', 'first-stage', 'cat', '/out/result')).toBe('made by nobody\n');
+  });
+
+  it('follows the context and layer rules of COPY, ADD and RUN', async () => {
+    const directory = context({
+      Dockerfile: [
+        'FROM busybox',
+        'RUN mkdir -p /d/sub && touch /d/sub/old && ln -s /tmp /link',
+        'RUN rm -rf /d/sub && mkdir /d/sub && touch /d/sub/new',
+        'COPY . /ctx/',
+        'COPY *.txt /texts/',
+        'COPY --chown=nobody:nogroup a.txt /link/owned.txt',
+        'ADD bundle.tar.gz /unpacked/',
+        'ADD bundle.tar.gz /kept/bundle.tgz.d/',
+        'CMD ["sh", "-c", "ls /d/sub; ls /ctx /texts /unpacked/inner; stat -c %U:%G /tmp/owned.txt"]',
+      ].join('\n'),
+      'a.txt': 'a\n',
+      'b.txt': 'b\n',
+      'notes.md': 'ignored by pattern\n',
+      'keep.md': 'kept by an exception\n',
+      '.dockerignore': '*.md\n!keep.md\nbundle-src\n',
+      'bundle-src/inner/file': 'from the archive\n',
+    });
+    execFileSync('tar', [
+      'czf',
+      join(directory, 'bundle.tar.gz'),
+      '-C',
+      join(directory, 'bundle-src'),
+      'inner',
+    ]);
+    await ok('build', '-t', 'copy-rules', directory);
+    expect(await ok('run', '--rm', 'copy-rules')).toBe(
+      [
+        'new',
+        '/ctx:',
+        'Dockerfile',
+        'a.txt',
+        'b.txt',
+        'bundle.tar.gz',
+        'keep.md',
+        '',
+        '/texts:',
+        'a.txt',
+        'b.txt',
+        '',
+        '/unpacked/inner:',
+        'file',
+        'nobody:nogroup',
+        '',
+      ].join('\n'),
+    );
+    expect(await ok('run', '--rm', 'copy-rules', 'ls', '/kept/bundle.tgz.d/inner')).toBe('file\n');
   });
 
   it('reports a failing RUN and leaves no container, snapshot or layer behind', async () => {
