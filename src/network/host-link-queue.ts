@@ -1,11 +1,10 @@
 import { EngineError } from '../engine/errors.js';
+import { BatchQueue } from './batch-queue.js';
 import { runWithInput } from './ip-batch.js';
 
-interface Request {
+interface LinkRequest {
   lines: string[];
   ignoreMissing: boolean;
-  resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 /**
@@ -16,45 +15,34 @@ interface Request {
  * that owns line N.
  */
 export class HostLinkQueue {
-  private pending: Request[] = [];
-  private running = false;
+  private readonly queue = new BatchQueue<LinkRequest>(applyLinks);
 
   /** Applies `lines` on the host; with ignoreMissing, a device already gone is not an error. */
   submit(lines: string[], options: { ignoreMissing?: boolean } = {}): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.pending.push({ lines, ignoreMissing: options.ignoreMissing ?? false, resolve, reject });
-      if (!this.running) setImmediate(() => void this.flush());
-      this.running = true;
-    });
+    return this.queue.submit({ lines, ignoreMissing: options.ignoreMissing ?? false });
   }
+}
 
-  private async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    const owners = batch.flatMap((request) => request.lines.map(() => request));
-    const input = `${batch.flatMap((request) => request.lines).join('\n')}\n`;
-    let failures = new Map<number, string>();
-    try {
-      await runWithInput('ip', ['-force', '-batch', '-'], input);
-    } catch (error) {
-      failures = failedLines((error as Error).message);
-      if (failures.size === 0) failures.set(1, (error as Error).message);
-    }
-    const errors = new Map<Request, string[]>();
-    for (const [line, message] of failures) {
-      const owner = owners[line - 1] ?? batch[0];
-      if (owner.ignoreMissing && /Cannot find device/.test(message)) continue;
-      errors.set(owner, [...(errors.get(owner) ?? []), message]);
-    }
-    for (const request of batch) {
-      const messages = errors.get(request);
-      if (messages) request.reject(new EngineError(500, `ip: ${messages.join('; ')}`));
-      else request.resolve();
-    }
-    if (this.pending.length > 0) setImmediate(() => void this.flush());
-    else this.running = false;
+async function applyLinks(batch: LinkRequest[]): Promise<(Error | undefined)[]> {
+  const owners = batch.flatMap((request, index) => request.lines.map(() => index));
+  const input = `${batch.flatMap((request) => request.lines).join('\n')}\n`;
+  let failures = new Map<number, string>();
+  try {
+    await runWithInput('ip', ['-force', '-batch', '-'], input);
+  } catch (error) {
+    failures = failedLines((error as Error).message);
+    if (failures.size === 0) failures.set(1, (error as Error).message);
   }
+  const messages = batch.map(() => [] as string[]);
+  for (const [line, message] of failures) {
+    const owner = owners[line - 1] ?? 0;
+    if (batch[owner].ignoreMissing && /Cannot find device/.test(message)) continue;
+    messages[owner].push(message);
+  }
+  return messages.map((found) =>
+    found.length > 0 ? new EngineError(500, `ip: ${found.join('; ')}`) : undefined,
+  );
 }
 
 /** Line number → error text, from ip's stderr in -batch mode. */

@@ -1,9 +1,9 @@
 import dgram from 'node:dgram';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlaps, parseSubnet } from '../../src/network/ipam.js';
-import { createNetns, destroyNetns } from '../../src/network/netns.js';
+import { createNetns, destroyNetns, listNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
 import { type NetworkRecord, NetworkStore } from '../../src/network/network-store.js';
 import {
@@ -260,6 +260,16 @@ describe('bridge networks', () => {
       await cleanup.close();
       await otherRoot.remove();
     }
+  });
+
+  it('destroys namespaces destroyed together in one go, missing ones included', async () => {
+    const dir = join(root.dir, 'batch');
+    const paths = Array.from({ length: 6 }, (_, index) => join(dir, `ns${index}`));
+    await Promise.all(paths.map((path) => createNetns(path)));
+    await Promise.all([...paths, join(dir, 'never-made')].map(destroyNetns));
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    expect(paths.filter((path) => mounts.includes(path))).toEqual([]);
+    expect(await listNetns(dir)).toEqual([]);
   });
 
   it('keeps networks across a restart of the manager', async () => {
