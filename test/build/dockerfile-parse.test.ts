@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyConfigInstruction, parseDuration } from '../../src/engine/build/build-steps.js';
-import { parseDockerfile } from '../../src/engine/build/dockerfile-parse.js';
+import { type Instruction, parseDockerfile } from '../../src/engine/build/dockerfile-parse.js';
 import { expandWord, keyValuePairs, splitWords } from '../../src/engine/build/word-expand.js';
 
 const vars: Record<string, string> = { NAME: 'world', EMPTY: '', SPACED: 'a b' };
@@ -62,12 +62,12 @@ describe('parseDockerfile', () => {
 });
 
 describe('word expansion', () => {
-  it('expands $VAR, ${VAR} and the :- and :+ forms', () => {
-    expect(expandWord('hello $NAME ${NAME}!', '\\', lookup)).toBe('hello world world!');
-    expect(expandWord('${MISSING:-fallback ${NAME}}', '\\', lookup)).toBe('fallback world');
-    expect(expandWord('${EMPTY:-x}|${EMPTY-x}|${NAME:+set}|${MISSING:+set}', '\\', lookup)).toBe(
-      'x||set|',
-    );
+  it(`expands $VAR, \${VAR} and the :- and :+ forms`, () => {
+    expect(expandWord(`hello $NAME \${NAME}!`, '\\', lookup)).toBe('hello world world!');
+    expect(expandWord(`\${MISSING:-fallback \${NAME}}`, '\\', lookup)).toBe('fallback world');
+    expect(
+      expandWord(`\${EMPTY:-x}|\${EMPTY-x}|\${NAME:+set}|\${MISSING:+set}`, '\\', lookup),
+    ).toBe('x||set|');
     expect(expandWord('$MISSING-$', '\\', lookup)).toBe('-$');
   });
 
@@ -97,7 +97,11 @@ describe('word expansion', () => {
 describe('config instructions', () => {
   const input = { escapeToken: '\\', lookup, cmdSet: false };
   const apply = (text: string, config = {}) =>
-    applyConfigInstruction(parseDockerfile(`FROM scratch\n${text}`).instructions[1]!, config, input);
+    applyConfigInstruction(
+      parseDockerfile(`FROM scratch\n${text}`).instructions[1] as Instruction,
+      config,
+      input,
+    );
 
   it('sets ENV, LABEL, EXPOSE, VOLUME, USER and WORKDIR', () => {
     expect(apply('ENV A=1 PATH=/x', { Env: ['PATH=/bin', 'B=2'] }).Env).toEqual([
@@ -130,7 +134,9 @@ describe('config instructions', () => {
   });
 
   it('reads HEALTHCHECK with its flags, and NONE', () => {
-    expect(apply('HEALTHCHECK --interval=1m30s --retries=2 CMD wget -q localhost').Healthcheck).toEqual({
+    expect(
+      apply('HEALTHCHECK --interval=1m30s --retries=2 CMD wget -q localhost').Healthcheck,
+    ).toEqual({
       Test: ['CMD-SHELL', 'wget -q localhost'],
       Interval: 90e9,
       Retries: 2,

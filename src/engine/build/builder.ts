@@ -252,7 +252,9 @@ export class Builder {
 
   private async from(instruction: Instruction): Promise<Stage> {
     this.say(`Step ${++this.step}/${this.steps} : FROM ${instruction.args}\n`);
-    const words = splitWords(instruction.args, this.escapeToken, (name) => this.globalArgs.get(name));
+    const words = splitWords(instruction.args, this.escapeToken, (name) =>
+      this.globalArgs.get(name),
+    );
     const [reference = ''] = words;
     const name = words.length === 3 && words[1]?.toLowerCase() === 'as' ? words[2] : undefined;
     if (words.length !== 1 && name === undefined)
