@@ -118,7 +118,7 @@ export class NetworkManager {
       await options.firewall?.add(records.map(firewallNetwork));
     } catch (error) {
       // Nothing started here may outlive a failed open: DNS servers and rules go again.
-      await manager.close();
+      await manager.close().catch(() => undefined);
       throw error;
     }
     return manager;

@@ -380,7 +380,10 @@ export class BridgeAttacher implements NetworkAttacher {
         .remove(bridge.id)
         .catch((error) => this.log.warn({ err: error }, 'default bridge not removed'));
     }
-    await this.networks.close();
+    // A firewall rule that cannot be removed must not keep the engine from stopping.
+    await this.networks
+      .close()
+      .catch((error) => this.log.warn({ err: error }, 'networks not closed cleanly'));
   }
 }
 
