@@ -110,6 +110,16 @@ describe('docker build (legacy builder) against the engine', () => {
     expect(await ok('run', '--rm', 'first-stage', 'cat', '/out/result')).toBe('made by nobody\n');
   });
 
+  it('builds with a Dockerfile outside the context (-f), which the CLI sends cut short', async () => {
+    const directory = context({ 'data.txt': 'data\n' });
+    const dockerfile = join(engine.root, 'Outside.Dockerfile');
+    writeFileSync(dockerfile, 'FROM busybox\nENV A=1\nCOPY data.txt /\n');
+    await ok('build', '-t', 'outside', '-f', dockerfile, directory);
+    expect(await ok('run', '--rm', 'outside', 'sh', '-c', 'echo $A; cat /data.txt')).toBe(
+      '1\ndata\n',
+    );
+  });
+
   it('follows the context and layer rules of COPY, ADD and RUN', async () => {
     const directory = context({
       Dockerfile: [

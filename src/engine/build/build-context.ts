@@ -18,6 +18,22 @@ export interface SourceTree {
   preserveOwner: boolean;
 }
 
+const TAR_BLOCK = 512;
+
+/**
+ * The tar with its last block padded and an end-of-archive marker after it. The docker
+ * CLI sends a context whose Dockerfile lies outside it (`-f ../Dockerfile`) cut short
+ * after the last entry's data, which Docker's daemon reads anyway.
+ */
+async function* withEndOfArchive(tar: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let length = 0;
+  for await (const chunk of tar) {
+    length += chunk.byteLength;
+    yield chunk;
+  }
+  yield Buffer.alloc(((TAR_BLOCK - (length % TAR_BLOCK)) % TAR_BLOCK) + 2 * TAR_BLOCK);
+}
+
 /** The build context a client sent: unpacked into `directory`, with its .dockerignore. */
 export class BuildContext implements SourceTree {
   readonly preserveOwner = false;
@@ -29,7 +45,8 @@ export class BuildContext implements SourceTree {
 
   /** Unpacks the context tar (plain or gzip) into `directory`, which must not exist. */
   static async extract(tar: AsyncIterable<Uint8Array>, directory: string): Promise<BuildContext> {
-    await unpackLayer(await plainTar(tar, 'build context'), directory, 'build context');
+    const plain = await plainTar(tar, 'build context');
+    await unpackLayer(withEndOfArchive(plain), directory, 'build context');
     const ignoreFile = await readFile(join(directory, '.dockerignore'), 'utf8').catch(() => '');
     return new BuildContext(directory, parseDockerignore(ignoreFile));
   }
