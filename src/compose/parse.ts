@@ -36,7 +36,8 @@ export function parseComposeYaml(text: string, file: string): ParsedDocument {
 export function parseComposeYamlDocuments(text: string, file: string): ParsedDocument[] {
   const positionAt = positionsIn(text, file);
   const root = readBlockYaml(text);
-  const documents: YamlDocument[] = root === undefined ? readYamlWithLibrary(text) : [{ root }];
+  const documents: YamlDocument[] =
+    root === undefined ? readYamlWithLibrary(text) : [{ root, expansionChecked: true }];
   const parsed = documents.map((document) => convertDocument(document, positionAt));
   return parsed.length > 0 ? parsed : [emptyDocument(file)];
 }
@@ -58,7 +59,7 @@ function convertDocument(
   }
   const { root } = document;
   const converter = new TreeConverter(positionAt);
-  converter.checkExpandedSize(root);
+  if (!document.expansionChecked) converter.checkExpandedSize(root);
   const converted = converter.convert(root);
   const value = converted === null || converted === DROPPED ? {} : converted;
   const start = positionAt(root?.offset ?? 0);

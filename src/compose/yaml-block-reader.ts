@@ -1,5 +1,6 @@
 import { isComposeTag, plainScalarValue } from './scalar-values.js';
 import type { YamlAlias, YamlMap, YamlNode, YamlScalar, YamlSeq } from './yaml-tree.js';
+import { MAX_EXPANDED_NODES } from './yaml-values.js';
 
 /*
  * A one-pass reader for the YAML that compose files are written in: block mappings and
@@ -46,7 +47,8 @@ type Context = 'map' | 'seq';
 
 /**
  * The root node of a one-document compose file (null when it holds nothing), or
- * undefined when the text needs the full YAML library.
+ * undefined when the text needs the full YAML library. A tree it returns is known to
+ * expand (through aliases) within MAX_EXPANDED_NODES.
  */
 export function readBlockYaml(text: string): YamlNode | null | undefined {
   if (UNUSUAL_TEXT.test(text)) return undefined;
@@ -68,6 +70,9 @@ class BlockReader {
   private readonly anchors = new Map<string, YamlNode>();
   /** Anchors whose node is still being read: an alias to one refers to itself. */
   private readonly anchorsOpen = new Set<string>();
+  /** Nodes read so far with every alias counted as the nodes it stands for. */
+  private expanded = 0;
+  private readonly expandedSizes = new Map<YamlNode, number>();
 
   private readonly comments: Occurrences;
   private readonly colons: Occurrences;
@@ -82,6 +87,7 @@ class BlockReader {
     if (start < 0) return null;
     if (this.text[start] === ' ' || this.keyEnd(start) < 0) outside();
     const root = this.blockMapping(0, start);
+    this.count(1);
     if (this.nextContentLine(this.pos) >= 0) outside();
     return root;
   }
@@ -126,6 +132,7 @@ class BlockReader {
       const keyText = String(key.value);
       if (keys.has(keyText)) outside();
       keys.add(keyText);
+      this.count(1);
       map.pairs.push({ key, value: this.value(colon + 1, indent, 'map') });
       const next = this.nextContentLine(this.pos);
       if (next < 0) break;
@@ -135,6 +142,20 @@ class BlockReader {
       keyStart = next + nextIndent;
     }
     return map;
+  }
+
+  /**
+   * Counts the document as the converter will expand it: beyond the limit it is an
+   * alias bomb, which the library path refuses with its position.
+   */
+  private count(nodes: number): void {
+    this.expanded += nodes;
+    if (this.expanded > MAX_EXPANDED_NODES) outside();
+  }
+
+  /** A node just read counts once; an alias as what it stands for. */
+  private countNode(node: YamlNode): void {
+    this.count(node.kind === 'alias' ? (this.expandedSizes.get(node.target as YamlNode) ?? 1) : 1);
   }
 
   /** Reads `- item` entries whose dashes stand at column `indent`, the first at `first`. */
@@ -229,7 +250,9 @@ class BlockReader {
       p = this.skipSpaces(end);
     }
     if (anchor !== undefined) this.anchorsOpen.add(anchor);
+    const before = this.expanded;
     const node = this.valueAt(p, indent, context, tag, anchor !== undefined);
+    this.countNode(node);
     if (node.kind !== 'alias') {
       node.tag = tag;
       node.anchor = anchor;
@@ -237,6 +260,7 @@ class BlockReader {
     if (anchor !== undefined) {
       this.anchorsOpen.delete(anchor);
       this.anchors.set(anchor, node);
+      this.expandedSizes.set(node, this.expanded - before);
     }
     return node;
   }
@@ -483,6 +507,7 @@ class BlockReader {
     let q = this.skipSpaces(p + 1);
     while (this.text[q] !== ']') {
       const [item, end] = this.text[q] === '*' ? this.flowAlias(q) : this.flowScalar(q);
+      this.countNode(item);
       seq.items.push(item);
       q = this.afterFlowEntry(end, ']');
     }
@@ -501,6 +526,7 @@ class BlockReader {
       keys.add(keyText);
       const [value, end] = this.flowScalar(this.skipSpaces(keyEnd + 1));
       map.pairs.push({ key, value });
+      this.count(2);
       q = this.afterFlowEntry(end, '}');
     }
     return [map, q + 1];

@@ -52,4 +52,6 @@ export interface YamlAlias {
 export interface YamlDocument {
   root: YamlNode | null;
   error?: { message: string; offset: number };
+  /** Already counted within the alias expansion limit by the reader. */
+  expansionChecked?: boolean;
 }

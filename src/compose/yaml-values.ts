@@ -3,7 +3,7 @@ import { copyPosition, setPosition } from './source-map.js';
 import type { YamlAlias, YamlNode, YamlPair } from './yaml-tree.js';
 
 /** Guards against alias bombs: no real compose file expands to this many nodes. */
-const MAX_EXPANDED_NODES = 250_000;
+export const MAX_EXPANDED_NODES = 250_000;
 
 export const DROPPED = Symbol('dropped by !reset');
 

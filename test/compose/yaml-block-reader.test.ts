@@ -62,6 +62,18 @@ function specExamples(): string[] {
   );
 }
 
+/** Six levels of ten aliases each: a million nodes from a few lines. */
+function aliasBomb(): string {
+  const levels = ['l0: &l0 [x, x, x, x, x, x, x, x, x, x]'];
+  for (let i = 1; i < 6; i++)
+    levels.push(
+      `l${i}: &l${i} [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]`,
+    );
+  return `${levels.join('\n')}\n`;
+}
+
 const samples = [
   ...yamlFilesUnder(FIXTURES).map((file) => readFileSync(file, 'utf8')),
   ...specExamples(),
@@ -136,6 +148,7 @@ describe('readBlockYaml against the yaml package', () => {
     ['bad indentation', 'a:\n    b: 1\n  c: 2\n'],
     ['an explicit indentation indicator', 'a: |2\n  x\n'],
     ['an alias to its own anchor', 'a: &x\n  b: *x\n'],
+    ['an alias bomb', aliasBomb()],
   ])('leaves %s to the yaml package', (_, text) => {
     expect(readBlockYaml(text)).toBeUndefined();
   });
