@@ -10,6 +10,7 @@ export interface GlobalOptions {
   projectDirectory?: string;
   host?: string;
   progress?: ProgressMode;
+  dryRun?: boolean;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -28,7 +29,8 @@ export function addGlobalOptions(program: Command): Command {
       new Option('--progress <mode>', 'how progress is shown')
         .choices(['auto', 'tty', 'plain', 'quiet', 'json'])
         .default('auto'),
-    );
+    )
+    .option('--dry-run', 'show what state-changing commands would do, changing nothing');
 }
 
 /** The global options of the root program, read from any subcommand. */

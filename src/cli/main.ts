@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
+import { registerCp } from './commands/cp.js';
 import { registerDown } from './commands/down.js';
 import { registerEngine } from './commands/engine.js';
 import { registerEvents } from './commands/events.js';
@@ -13,6 +14,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerPort } from './commands/port.js';
 import { registerPs } from './commands/ps.js';
+import { registerPull } from './commands/pull.js';
 import { registerRun } from './commands/run.js';
 import { registerTop } from './commands/top.js';
 import { registerUp } from './commands/up.js';
@@ -27,12 +29,14 @@ const commandRegistrations: ((program: Command) => void)[] = [
   registerConfig,
   registerUp,
   registerBuild,
+  registerPull,
   registerDown,
   registerPs,
   registerLogs,
   registerImage,
   registerLifecycle,
   registerExec,
+  registerCp,
   registerRun,
   registerTop,
   registerPort,

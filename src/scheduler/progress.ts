@@ -1,11 +1,13 @@
 /** What `up`, `down` and friends report, one event per change of a resource. */
 export interface ProgressEvent {
-  kind: 'Network' | 'Volume' | 'Container';
+  kind: 'Network' | 'Volume' | 'Container' | 'Image';
   name: string;
   /** Creating, Created, Starting, Started, Stopping, Stopped, Removing, Removed, Running, Waiting, Healthy, Recreate, Error */
   status: string;
   /** false while the step is under way, true when it has finished. */
   done: boolean;
+  /** Set in a dry run: the step was planned, not performed. */
+  dryRun?: boolean;
 }
 
 export type Reporter = (event: ProgressEvent) => void;

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { globalOptionsOf } from '../global-options.js';
-import { progressPrinter } from '../progress-printer.js';
+import { dryRunOption } from '../dry-run.js';
+import { runProjectCommand } from '../project-command.js';
 
 interface DownFlags {
   volumes?: boolean;
   removeOrphans?: boolean;
   timeout?: string;
+  dryRun?: boolean;
 }
 
 export function registerDown(program: Command): void {
@@ -15,25 +16,23 @@ export function registerDown(program: Command): void {
     .option('-v, --volumes', 'also remove named volumes and anonymous volumes of the containers')
     .option('--remove-orphans', 'remove containers of services not defined in the compose file')
     .option('-t, --timeout <seconds>', 'seconds to wait for a container to stop before killing it')
+    .addOption(dryRunOption())
     .action(async (flags: DownFlags, command: Command) => {
-      const [{ downProject }, { connectProjectEngine }, { projectFromOptions }] = await Promise.all(
-        [
-          import('../../scheduler/down.js'),
-          import('../project-engine-connection.js'),
-          import('../project-from-options.js'),
-        ],
-      );
-      const project = projectFromOptions(command);
-      const engine = await connectProjectEngine(command);
-      const result = await downProject(
-        engine,
-        project,
-        {
-          volumes: flags.volumes,
-          removeOrphans: flags.removeOrphans,
-          timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
-        },
-        progressPrinter(globalOptionsOf(command).progress ?? 'auto'),
+      const { downProject } = await import('../../scheduler/down.js');
+      const result = await runProjectCommand(
+        command,
+        { dryRun: flags.dryRun },
+        ({ engine, project, report }) =>
+          downProject(
+            engine,
+            project,
+            {
+              volumes: flags.volumes,
+              removeOrphans: flags.removeOrphans,
+              timeout: flags.timeout === undefined ? undefined : Number(flags.timeout),
+            },
+            report,
+          ),
       );
       if (result.orphans.length > 0) {
         process.stderr.write(

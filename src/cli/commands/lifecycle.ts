@@ -3,22 +3,25 @@ import type { Project } from '../../compose/model.js';
 import { ComposeLabel } from '../../scheduler/compose-labels.js';
 import { reportStep } from '../../scheduler/progress.js';
 import type { ContainerListing } from '../../scheduler/project-engine.js';
-import { globalOptionsOf } from '../global-options.js';
-import { progressPrinter } from '../progress-printer.js';
+import { containerAction, dryRunOption } from '../dry-run.js';
+import { type ProjectCommand, runProjectCommand } from '../project-command.js';
 import { containerName, selectContainers } from '../service-containers.js';
 
 const seconds = (value: string | undefined) => (value === undefined ? undefined : Number(value));
 
-async function context(command: Command, services: string[]) {
-  const [{ projectFromOptions }, { connectProjectEngine }] = await Promise.all([
-    import('../project-from-options.js'),
-    import('../project-engine-connection.js'),
-  ]);
-  const project = projectFromOptions(command, { services });
-  const engine = await connectProjectEngine(command);
-  const report = progressPrinter(globalOptionsOf(command).progress ?? 'auto');
-  return { project, engine, report };
+interface DryRunFlag {
+  dryRun?: boolean;
 }
+
+/** The action of a command on its project's engine, with --dry-run and --progress handled. */
+const inProject =
+  <F extends DryRunFlag>(
+    act: (services: string[], flags: F, context: ProjectCommand) => Promise<void>,
+  ) =>
+  (services: string[], flags: F, command: Command) =>
+    runProjectCommand(command, { services, dryRun: flags.dryRun }, (context) =>
+      act(services, flags, context),
+    );
 
 /** Acts on the selected containers service by service, in dependency order. */
 async function inDependencyOrder(
@@ -44,69 +47,74 @@ export function registerLifecycle(program: Command): void {
     .argument('[services...]', 'only these services and their dependencies')
     .option('--force-recreate', 'recreate containers even if nothing changed')
     .option('--no-recreate', 'keep existing containers even if their configuration changed')
+    .addOption(dryRunOption())
     .action(
-      async (
-        services: string[],
-        flags: { forceRecreate?: boolean; recreate: boolean },
-        command: Command,
-      ) => {
-        const { project, engine, report } = await context(command, services);
-        const recreate = flags.forceRecreate ? 'force' : flags.recreate ? 'diverged' : 'never';
-        const { upProject } = await import('../../scheduler/up.js');
-        await upProject(engine, project, { services, noStart: true, recreate }, report);
-      },
+      inProject<DryRunFlag & { forceRecreate?: boolean; recreate: boolean }>(
+        async (services, flags, { project, engine, report }) => {
+          const recreate = flags.forceRecreate ? 'force' : flags.recreate ? 'diverged' : 'never';
+          const { upProject } = await import('../../scheduler/up.js');
+          await upProject(engine, project, { services, noStart: true, recreate }, report);
+        },
+      ),
     );
 
   program
     .command('start')
     .description('start existing containers of the services')
     .argument('[services...]', 'only these services')
-    .action(async (services: string[], _flags: object, command: Command) => {
-      const { project, engine, report } = await context(command, services);
-      const stopped = (await selectContainers(engine, project, { services, all: true })).filter(
-        (c) => c.State !== 'running',
-      );
-      await inDependencyOrder(project, stopped, (c) =>
-        reportStep(
-          report,
-          { kind: 'Container', name: containerName(c) },
-          ['Starting', 'Started'],
-          () => engine.start(c.Id),
-        ),
-      );
-    });
+    .addOption(dryRunOption())
+    .action(
+      inProject(async (services, _flags, { project, engine, report }) => {
+        const stopped = (await selectContainers(engine, project, { services, all: true })).filter(
+          (c) => c.State !== 'running',
+        );
+        await inDependencyOrder(project, stopped, (c) =>
+          reportStep(
+            report,
+            { kind: 'Container', name: containerName(c) },
+            ['Starting', 'Started'],
+            () => engine.start(c.Id),
+          ),
+        );
+      }),
+    );
 
   program
     .command('stop')
     .description('stop running containers without removing them')
     .argument('[services...]', 'only these services')
     .option('-t, --timeout <seconds>', 'seconds to wait before killing a container')
-    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
-      const { project, engine, report } = await context(command, services);
-      const { stopProject } = await import('../../scheduler/stop.js');
-      await stopProject(engine, project, { services, timeout: seconds(flags.timeout) }, report);
-    });
+    .addOption(dryRunOption())
+    .action(
+      inProject<DryRunFlag & { timeout?: string }>(
+        async (services, flags, { project, engine, report }) => {
+          const { stopProject } = await import('../../scheduler/stop.js');
+          await stopProject(engine, project, { services, timeout: seconds(flags.timeout) }, report);
+        },
+      ),
+    );
 
   program
     .command('restart')
     .description('restart the containers of the services')
     .argument('[services...]', 'only these services')
     .option('-t, --timeout <seconds>', 'seconds to wait before killing a container')
-    .action(async (services: string[], flags: { timeout?: string }, command: Command) => {
-      const { project, engine, report } = await context(command, services);
-      const containers = await selectContainers(engine, project, { services, all: true });
-      await inDependencyOrder(project, containers, (c) =>
-        reportStep(
-          report,
-          { kind: 'Container', name: containerName(c) },
-          ['Restarting', 'Started'],
-          () =>
-            engine.client.request('POST', `/containers/${c.Id}/restart`, {
-              query: { t: seconds(flags.timeout) },
-            }),
-        ),
-      );
-    });
+    .addOption(dryRunOption())
+    .action(
+      inProject<DryRunFlag & { timeout?: string }>(
+        async (services, flags, { project, engine, report }) => {
+          const containers = await selectContainers(engine, project, { services, all: true });
+          await inDependencyOrder(project, containers, (c) =>
+            reportStep(
+              report,
+              { kind: 'Container', name: containerName(c) },
+              ['Restarting', 'Started'],
+              () => containerAction(engine, c.Id, 'restart', { t: seconds(flags.timeout) }),
+            ),
+          );
+        },
+      ),
+    );
 
   program
     .command('kill')
@@ -114,20 +122,24 @@ export function registerLifecycle(program: Command): void {
     .argument('[services...]', 'only these services')
     .option('-s, --signal <signal>', 'the signal to send', 'SIGKILL')
     .option('--remove-orphans', 'also kill containers of services no longer defined')
-    .action(async (services: string[], flags: { signal: string }, command: Command) => {
-      const { project, engine, report } = await context(command, services);
-      const running = await selectContainers(engine, project, { services });
-      await Promise.all(
-        running.map((c) =>
-          reportStep(
-            report,
-            { kind: 'Container', name: containerName(c) },
-            ['Killing', 'Killed'],
-            () => engine.kill(c.Id, flags.signal),
-          ),
-        ),
-      );
-    });
+    .addOption(dryRunOption())
+    .action(
+      inProject<DryRunFlag & { signal: string }>(
+        async (services, flags, { project, engine, report }) => {
+          const running = await selectContainers(engine, project, { services });
+          await Promise.all(
+            running.map((c) =>
+              reportStep(
+                report,
+                { kind: 'Container', name: containerName(c) },
+                ['Killing', 'Killed'],
+                () => engine.kill(c.Id, flags.signal),
+              ),
+            ),
+          );
+        },
+      ),
+    );
 
   for (const [verb, description] of [
     ['pause', 'pause the running containers of the services'],
@@ -137,21 +149,23 @@ export function registerLifecycle(program: Command): void {
       .command(verb)
       .description(description)
       .argument('[services...]', 'only these services')
-      .action(async (services: string[], _flags: object, command: Command) => {
-        const { project, engine, report } = await context(command, services);
-        const containers = (
-          await selectContainers(engine, project, { services, all: true })
-        ).filter((c) => (verb === 'pause' ? c.State === 'running' : c.State === 'paused'));
-        const statuses: [string, string] =
-          verb === 'pause' ? ['Pausing', 'Paused'] : ['Unpausing', 'Unpaused'];
-        await Promise.all(
-          containers.map((c) =>
-            reportStep(report, { kind: 'Container', name: containerName(c) }, statuses, () =>
-              engine.client.request('POST', `/containers/${c.Id}/${verb}`),
+      .addOption(dryRunOption())
+      .action(
+        inProject(async (services, _flags, { project, engine, report }) => {
+          const containers = (
+            await selectContainers(engine, project, { services, all: true })
+          ).filter((c) => (verb === 'pause' ? c.State === 'running' : c.State === 'paused'));
+          const statuses: [string, string] =
+            verb === 'pause' ? ['Pausing', 'Paused'] : ['Unpausing', 'Unpaused'];
+          await Promise.all(
+            containers.map((c) =>
+              reportStep(report, { kind: 'Container', name: containerName(c) }, statuses, () =>
+                containerAction(engine, c.Id, verb),
+              ),
             ),
-          ),
-        );
-      });
+          );
+        }),
+      );
   }
 
   program
@@ -161,39 +175,37 @@ export function registerLifecycle(program: Command): void {
     .option('-f, --force', 'do not ask for confirmation')
     .option('-s, --stop', 'stop the containers first if needed')
     .option('-v, --volumes', 'remove anonymous volumes attached to the containers')
+    .addOption(dryRunOption())
     .action(
-      async (
-        services: string[],
-        flags: { force?: boolean; stop?: boolean; volumes?: boolean },
-        command: Command,
-      ) => {
-        const { project, engine, report } = await context(command, services);
-        if (flags.stop) {
-          const { stopProject } = await import('../../scheduler/stop.js');
-          await stopProject(engine, project, { services }, report);
-        }
-        const removable = (
-          await selectContainers(engine, project, { services, all: true, oneoff: true })
-        ).filter((c) => c.State !== 'running' && c.State !== 'paused');
-        if (removable.length === 0) {
-          process.stderr.write('No stopped containers\n');
-          return;
-        }
-        if (!flags.force) {
-          throw new Error(
-            `Going to remove ${removable.map(containerName).join(', ')}: run with -f to confirm`,
-          );
-        }
-        await Promise.all(
-          removable.map((c) =>
-            reportStep(
-              report,
-              { kind: 'Container', name: containerName(c) },
-              ['Removing', 'Removed'],
-              () => engine.remove(c.Id, { volumes: flags.volumes }),
+      inProject<DryRunFlag & { force?: boolean; stop?: boolean; volumes?: boolean }>(
+        async (services, flags, { project, engine, report, dryRun }) => {
+          if (flags.stop) {
+            const { stopProject } = await import('../../scheduler/stop.js');
+            await stopProject(engine, project, { services }, report);
+          }
+          const removable = (
+            await selectContainers(engine, project, { services, all: true, oneoff: true })
+          ).filter((c) => c.State !== 'running' && c.State !== 'paused');
+          if (removable.length === 0) {
+            process.stderr.write('No stopped containers\n');
+            return;
+          }
+          if (!flags.force && !dryRun) {
+            throw new Error(
+              `Going to remove ${removable.map(containerName).join(', ')}: run with -f to confirm`,
+            );
+          }
+          await Promise.all(
+            removable.map((c) =>
+              reportStep(
+                report,
+                { kind: 'Container', name: containerName(c) },
+                ['Removing', 'Removed'],
+                () => engine.remove(c.Id, { volumes: flags.volumes }),
+              ),
             ),
-          ),
-        );
-      },
+          );
+        },
+      ),
     );
 }

@@ -9,8 +9,8 @@ import { selectServices } from '../../compose/select-services.js';
 import { shellSplit } from '../../compose/shell-split.js';
 import { serviceConfigHash } from '../../scheduler/config-hash.js';
 import { containerCreateBody } from '../../scheduler/container-request.js';
-import { globalOptionsOf } from '../global-options.js';
-import { progressPrinter } from '../progress-printer.js';
+import { reportStep } from '../../scheduler/progress.js';
+import { dryRunOption } from '../dry-run.js';
 
 interface RunFlags {
   rm?: boolean;
@@ -26,6 +26,7 @@ interface RunFlags {
   workdir?: string;
   user?: string;
   label: string[];
+  dryRun?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -78,26 +79,25 @@ async function run(
   flags: RunFlags,
   command: Command,
 ): Promise<void> {
-  const [{ upProject }, { connectProjectEngine }, { projectFromOptions }, { joinStdio }] =
-    await Promise.all([
-      import('../../scheduler/up.js'),
-      import('../project-engine-connection.js'),
-      import('../project-from-options.js'),
-      import('../stdio-session.js'),
-    ]);
-  const project = projectFromOptions(command, { services: [serviceName] });
+  const [{ upProject }, { openProjectCommand }, { joinStdio }] = await Promise.all([
+    import('../../scheduler/up.js'),
+    import('../project-command.js'),
+    import('../stdio-session.js'),
+  ]);
+  const { project, engine, dryRun, report, printer } = await openProjectCommand(command, {
+    services: [serviceName],
+    dryRun: flags.dryRun,
+  });
   const service = selectServices(project, [serviceName]).services[serviceName];
-  const engine = await connectProjectEngine(command);
   const dependencies = Object.keys(selectServices(project, [serviceName]).services).filter(
     (name) => name !== serviceName,
   );
-  if (flags.deps && dependencies.length > 0) {
-    await upProject(
-      engine,
-      project,
-      { services: dependencies },
-      progressPrinter(globalOptionsOf(command).progress ?? 'auto'),
-    );
+  try {
+    if (flags.deps && dependencies.length > 0) {
+      await upProject(engine, project, { services: dependencies }, report);
+    }
+  } finally {
+    await printer.close();
   }
   const config = oneOffService(service, args, flags);
   const tty = flags.tty && process.stdin.isTTY === true;
@@ -119,6 +119,13 @@ async function run(
     AttachStdout: interactive,
     AttachStderr: interactive,
   };
+  if (dryRun) {
+    // The one-off container is planned like the rest: reported, never created.
+    const subject = { kind: 'Container' as const, name };
+    await reportStep(report, subject, ['Creating', 'Created'], async () => {});
+    await reportStep(report, subject, ['Starting', 'Started'], async () => {});
+    return;
+  }
   const id = await engine.createContainer(name, body);
   if (flags.detach) {
     await engine.start(id);
@@ -153,6 +160,7 @@ export function registerRun(program: Command): void {
     .option('-T, --no-tty', 'do not allocate a TTY (default: a TTY when stdin is one)')
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user>', 'run as this user')
+    .addOption(dryRunOption())
     .passThroughOptions()
     .action(run);
 }

@@ -1,9 +1,11 @@
 import { type Command, Option } from 'commander';
 import { selectServices } from '../../compose/select-services.js';
 import type { RecreatePolicy } from '../../scheduler/convergence-plan.js';
+import { dryRunWanted } from '../dry-run.js';
 import { globalOptionsOf } from '../global-options.js';
+import type { PullPolicy } from '../image-pull.js';
 import { colorsWanted } from '../log-printer.js';
-import { progressPrinter } from '../progress-printer.js';
+import { openProgress } from '../progress-printer.js';
 import { writeOutput } from '../write-output.js';
 import { buildOutputPrinter } from './build.js';
 
@@ -27,6 +29,7 @@ interface UpFlags {
   color: boolean;
   timeout?: string;
   build?: boolean;
+  pull?: PullPolicy;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -78,6 +81,7 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
     { followProject },
     { connectProjectEngine },
     { projectFromOptions },
+    { ensureImages },
   ] = await Promise.all([
     import('../../scheduler/dependency-graph.js'),
     import('../../scheduler/up.js'),
@@ -85,9 +89,10 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
     import('../foreground.js'),
     import('../project-engine-connection.js'),
     import('../project-from-options.js'),
+    import('../image-pull.js'),
   ]);
   const project = projectFromOptions(command, { services });
-  if (flags.dryRun) {
+  if (dryRunWanted(command, flags)) {
     writeOutput(
       formatStartLevels(startLevels(buildDependencyGraph(selectServices(project, services)))),
     );
@@ -100,26 +105,42 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
     );
   }
   const engine = await connectProjectEngine(command);
-  const report = progressPrinter(globalOptionsOf(command).progress ?? 'auto');
+  const report = await openProgress(globalOptionsOf(command).progress);
   const since = Math.floor(Date.now() / 1000);
-  const result = await upProject(
-    engine,
-    project,
-    {
-      services,
-      noDeps: !flags.deps,
-      scale: parseScale(flags.scale),
-      recreate: recreatePolicy(flags),
-      noStart: !flags.start,
-      timeout: seconds(flags.timeout),
-      removeOrphans: flags.removeOrphans,
-      build: {
-        policy: flags.build === true ? 'always' : flags.build === false ? 'never' : 'missing',
-        output: buildOutputPrinter(command),
+  const converge = async () => {
+    const selected = Object.keys(selectServices(project, services).services);
+    const pulled = flags.deps || services.length === 0 ? selected : services;
+    await ensureImages(engine, project, { services: pulled, policy: flags.pull }, report);
+    const converged = await upProject(
+      engine,
+      project,
+      {
+        services,
+        noDeps: !flags.deps,
+        scale: parseScale(flags.scale),
+        recreate: recreatePolicy(flags),
+        noStart: !flags.start,
+        timeout: seconds(flags.timeout),
+        removeOrphans: flags.removeOrphans,
+        build: {
+          policy: flags.build === true ? 'always' : flags.build === false ? 'never' : 'missing',
+          output: buildOutputPrinter(command),
+        },
       },
-    },
-    report,
-  );
+      report,
+    );
+    if (flags.wait) {
+      const started = Object.values(converged.containers).flat();
+      await waitUntilReady(engine, started, (seconds(flags.waitTimeout) ?? 60) * 1000);
+    }
+    return converged;
+  };
+  const result = await converge().catch(async (error: unknown) => {
+    await report.close(error);
+    throw error;
+  });
+  // The terminal renderer lets go of the screen before logs stream in the foreground.
+  await report.close();
   if (result.orphans.length > 0) {
     process.stderr.write(
       `warning: found orphan containers (${result.orphans.map((c) => c.name).join(', ')}) for this project; ` +
@@ -127,9 +148,6 @@ async function up(services: string[], flags: UpFlags, command: Command): Promise
     );
   }
   const containers = Object.values(result.containers).flat();
-  if (flags.wait) {
-    await waitUntilReady(engine, containers, (seconds(flags.waitTimeout) ?? 60) * 1000);
-  }
   if (detached || !flags.start) return;
   process.exitCode = await followProject(engine, project, {
     containers,
@@ -152,7 +170,7 @@ export function registerUp(program: Command): void {
     .description('create and start the services, in dependency order')
     .argument('[services...]', 'only these services and their dependencies')
     .option('-d, --detach', 'run in the background')
-    .option('--dry-run', 'print the start order without touching any engine')
+    .option('--dry-run', 'print the start order without touching any engine (also global)')
     .option('--no-deps', 'do not start the services the named ones depend on')
     .option('--force-recreate', 'recreate containers even if nothing changed')
     .option('--no-recreate', 'keep existing containers even if their configuration changed')

@@ -1,0 +1,300 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, type Stats } from 'node:fs';
+import {
+  chmod,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+} from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { type Header, extract as tarExtract, pack as tarPack } from 'tar-stream';
+import { resolveScoped } from '../build/scoped-path.js';
+import { badParameter, notFound } from '../errors.js';
+
+/**
+ * Files in and out of a container as tar streams, the way Docker's archive endpoints
+ * (GET/HEAD/PUT /containers/{id}/archive) and `docker cp` exchange them. Every path is
+ * resolved inside a root directory as if it were `/`: symbolic links are followed within
+ * the root, absolute targets and `..` never leave it.
+ */
+
+/**
+ * The host path of `path` inside `root`, and the path inside the root it came to. The last
+ * component is followed only with `followLast` (a symbolic link is archived as a link, as
+ * `docker cp` does without -L).
+ */
+export async function resolveInRoot(root: string, path: string, followLast = false) {
+  const host = await resolveScoped(root, path, followLast);
+  const inside = host.slice(root.length) || '/';
+  // `root/.`: a container's /proc/<pid>/root is a link, which lstat would not follow.
+  return { host: inside === '/' ? `${root}/.` : host, inside };
+}
+
+/** The stat Docker sends base64-encoded in X-Docker-Container-Path-Stat. */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** Go's os.FileMode: permission bits plus type bits high up. */
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+const GO_MODE = {
+  dir: 2 ** 31,
+  symlink: 2 ** 27,
+  device: 2 ** 26,
+  namedPipe: 2 ** 25,
+  socket: 2 ** 24,
+  setuid: 2 ** 23,
+  setgid: 2 ** 22,
+  charDevice: 2 ** 21,
+  sticky: 2 ** 20,
+};
+
+/** A Unix st_mode as Go's os.FileMode, which the docker CLI reads. */
+export function goFileMode(stats: Pick<Stats, 'mode'> & Partial<Stats>): number {
+  const mode = stats.mode;
+  let go = mode & 0o777;
+  const type = mode & 0o170000;
+  if (type === 0o040000) go += GO_MODE.dir;
+  else if (type === 0o120000) go += GO_MODE.symlink;
+  else if (type === 0o010000) go += GO_MODE.namedPipe;
+  else if (type === 0o140000) go += GO_MODE.socket;
+  else if (type === 0o060000) go += GO_MODE.device;
+  else if (type === 0o020000) go += GO_MODE.device + GO_MODE.charDevice;
+  if (mode & 0o4000) go += GO_MODE.setuid;
+  if (mode & 0o2000) go += GO_MODE.setgid;
+  if (mode & 0o1000) go += GO_MODE.sticky;
+  return go;
+}
+
+export const isGoDirectory = (mode: number) => mode >= GO_MODE.dir;
+export const isGoSymlink = (mode: number) => Math.floor(mode / GO_MODE.symlink) % 2 === 1;
+
+/**
+ * The name the archive's top entry carries: the path's base name, or `.` for a path
+ * ending in `/.`, which `docker cp` reads as "the directory's contents".
+ */
+export function archiveBaseName(path: string): string {
+  if (path === '.' || path.endsWith('/.')) return '.';
+  const base = posix.basename(path);
+  return base === '' || base === '/' ? '.' : base;
+}
+
+export const notInContainer = (path: string, container: string) =>
+  notFound(`Could not find the file ${path} in container ${container}`);
+
+/** What HEAD and GET report about `path` inside `root`; 404 when it does not exist. */
+export async function statInRoot(root: string, path: string, container: string) {
+  const { host } = await resolveInRoot(root, path);
+  const stats = await lstat(host).catch(() => undefined);
+  if (!stats) throw notInContainer(path, container);
+  const linkTarget = stats.isSymbolicLink() ? (await resolveInRoot(root, path, true)).inside : '';
+  const stat: PathStat = {
+    name: posix.basename(path) || '/',
+    size: stats.size,
+    mode: goFileMode(stats),
+    mtime: stats.mtime.toISOString(),
+    linkTarget,
+  };
+  return { host, stat };
+}
+
+export const encodePathStat = (stat: PathStat) =>
+  Buffer.from(JSON.stringify(stat)).toString('base64');
+
+type Pack = ReturnType<typeof tarPack>;
+
+function deviceNumbers(rdev: number) {
+  return { devmajor: Math.floor(rdev / 256) % 4096, devminor: rdev % 256 };
+}
+
+async function writeEntry(pack: Pack, name: string, host: string, stats: Stats): Promise<void> {
+  const common = {
+    mode: stats.mode & 0o7777,
+    uid: stats.uid,
+    gid: stats.gid,
+    mtime: stats.mtime,
+  };
+  const add = (header: Partial<Header> & { name: string }) =>
+    new Promise<void>((resolve, reject) =>
+      pack.entry({ ...common, ...header }, (error) => (error ? reject(error) : resolve())),
+    );
+  if (stats.isDirectory()) {
+    await add({ name: `${name}/`, type: 'directory' });
+    for (const child of (await readdir(host)).sort()) {
+      const childHost = join(host, child);
+      await writeEntry(pack, `${name}/${child}`, childHost, await lstat(childHost));
+    }
+  } else if (stats.isSymbolicLink()) {
+    await add({ name, type: 'symlink', linkname: await readlink(host) });
+  } else if (stats.isFile()) {
+    let finished: (error?: Error | null) => void = () => undefined;
+    const done = new Promise<void>((resolve, reject) => {
+      finished = (error) => (error ? reject(error) : resolve());
+    });
+    const sink = pack.entry({ ...common, name, size: stats.size, type: 'file' }, finished);
+    for await (const chunk of createReadStream(host)) {
+      if (!sink.write(chunk)) await once(sink, 'drain');
+    }
+    sink.end(undefined);
+    await done;
+  } else if (stats.isFIFO()) {
+    await add({ name, type: 'fifo' });
+  } else if (stats.isCharacterDevice() || stats.isBlockDevice()) {
+    const type = stats.isCharacterDevice() ? 'character-device' : 'block-device';
+    await add({ name, type, ...deviceNumbers(stats.rdev) });
+  }
+}
+
+/**
+ * A tar of one file or directory tree at `host`, its top entry named `base` (the
+ * rest below it), symbolic links kept as links. Errors while walking end the stream.
+ */
+export function packPath(host: string, base: string): NodeJS.ReadableStream {
+  const pack = tarPack();
+  void (async () => {
+    await writeEntry(pack, base, host, await lstat(host));
+    pack.finalize();
+  })().catch((error: unknown) => pack.destroy(error as Error));
+  return pack as unknown as NodeJS.ReadableStream;
+}
+
+export interface ExtractOptions {
+  /** Refuse to replace a directory with a non-directory or the reverse. */
+  noOverwriteDirNonDir?: boolean;
+  /** Keep the archive's owners (`docker cp -a`); otherwise files belong to `owner`. */
+  copyOwners?: boolean;
+  owner?: { uid: number; gid: number };
+  /** Renames each entry before it is placed (the CLI's destination name). */
+  rename?: (name: string) => string;
+}
+
+/** An entry name as components below the extraction directory; refused when it climbs out. */
+function entryComponents(name: string): string[] {
+  const parts: string[] = [];
+  for (const part of name.split('/').filter((part) => part !== '' && part !== '.')) {
+    if (part !== '..') parts.push(part);
+    else if (parts.pop() === undefined) {
+      throw badParameter(`archive entry "${name}" points outside the destination`);
+    }
+  }
+  return parts;
+}
+
+const refuseOverwrite = (existing: Stats, header: Header, path: string) => {
+  const directory = header.type === 'directory';
+  if (existing.isDirectory() && !directory) {
+    throw badParameter(`cannot overwrite directory "${path}" with non-directory "${header.name}"`);
+  }
+  if (!existing.isDirectory() && directory) {
+    throw badParameter(`cannot overwrite non-directory "${path}" with directory "${header.name}"`);
+  }
+};
+
+/**
+ * Unpacks a tar into `directory` (a path inside `root`). Every entry's parent is resolved
+ * inside the root, so a link planted by an earlier entry cannot lead out of it.
+ */
+export async function extractInRoot(
+  root: string,
+  directory: string,
+  archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+  options: ExtractOptions = {},
+): Promise<void> {
+  const extract = tarExtract();
+  const feeding = pipeline(archive as NodeJS.ReadableStream, extract);
+  const directoryTimes: { path: string; mtime: Date }[] = [];
+  const owner = options.owner ?? { uid: 0, gid: 0 };
+  try {
+    for await (const entry of extract) {
+      const header = entry.header;
+      const parts = entryComponents(options.rename ? options.rename(header.name) : header.name);
+      if (parts.length === 0) {
+        entry.resume();
+        continue;
+      }
+      const parent = await resolveInRoot(root, posix.join(directory, ...parts.slice(0, -1)), true);
+      await mkdir(parent.host, { recursive: true });
+      const target = join(parent.host, parts[parts.length - 1]);
+      const existing = await lstat(target).catch(() => undefined);
+      if (existing) {
+        if (options.noOverwriteDirNonDir) refuseOverwrite(existing, header, target);
+        if (!(existing.isDirectory() && header.type === 'directory')) {
+          await rm(target, { recursive: true, force: true });
+        }
+      }
+      const linkName = options.rename ? options.rename(header.linkname ?? '') : header.linkname;
+      if (
+        !(await placeEntry(
+          root,
+          posix.join(directory, ...entryComponents(linkName ?? '')),
+          target,
+          header,
+          entry,
+        ))
+      )
+        continue;
+      const ids = options.copyOwners ? { uid: header.uid, gid: header.gid } : owner;
+      await lchown(target, ids.uid, ids.gid).catch(() => undefined);
+      if (header.type !== 'symlink') await chmod(target, header.mode & 0o7777);
+      if (header.type === 'directory') directoryTimes.push({ path: target, mtime: header.mtime });
+      else await lutimes(target, header.mtime, header.mtime).catch(() => undefined);
+    }
+    await feeding;
+  } catch (error) {
+    extract.destroy();
+    await feeding.catch(() => undefined);
+    throw error;
+  }
+  // Directory times last: writing into a directory changes its mtime.
+  for (const { path, mtime } of directoryTimes.reverse()) await lutimes(path, mtime, mtime);
+}
+
+/** Creates one entry at `target`; false for kinds left out (devices, FIFOs). */
+async function placeEntry(
+  root: string,
+  linkSource: string,
+  target: string,
+  header: Header,
+  body: AsyncIterable<unknown> & { resume(): unknown },
+): Promise<boolean> {
+  switch (header.type) {
+    case 'directory':
+      await mkdir(target, { recursive: true });
+      break;
+    case 'symlink':
+      await symlink(header.linkname, target);
+      break;
+    case 'link':
+      await link((await resolveInRoot(root, linkSource)).host, target);
+      break;
+    case 'file':
+    case 'contiguous-file':
+    case undefined:
+      await pipeline(body, createWriteStream(target, { mode: header.mode & 0o777 }));
+      return true;
+    default:
+      body.resume();
+      return false;
+  }
+  body.resume();
+  return true;
+}
+
+/** The path inside `root` of an existing directory to extract into: 404 when missing, 400 when not a directory. */
+export async function extractionDirectory(root: string, path: string, container: string) {
+  const { host, inside } = await resolveInRoot(root, path, true);
+  const stats = await lstat(host).catch(() => undefined);
+  if (!stats) throw notInContainer(path, container);
+  if (!stats.isDirectory()) throw badParameter(`extraction point is not a directory: ${path}`);
+  return inside;
+}
