@@ -157,20 +157,22 @@ describe.each(['iptables', 'nft'])(
       return Id;
     }
 
-    /** Runs busybox nc to the outside server on `net`; its exit code. */
-    async function dialOutside(net: string): Promise<number> {
+    /** Starts a busybox container on `net`; its id. */
+    async function startOn(net: string, cmd: string[]): Promise<string> {
       const { Id } = await client.request<{ Id: string }>('POST', '/containers/create', {
-        body: {
-          Image: 'busybox',
-          Cmd: ['sh', '-c', `echo hello | nc -w 3 ${outsideAddress} ${port}`],
-          HostConfig: { NetworkMode: net },
-        },
+        body: { Image: 'busybox', Cmd: cmd, HostConfig: { NetworkMode: net } },
       });
       containers.push(Id);
       await client.request('POST', `/containers/${Id}/start`);
+      return Id;
+    }
+
+    /** Runs busybox nc from a container on `net` to address:port; its exit code. */
+    async function dial(net: string, address = outsideAddress, to = port): Promise<number> {
+      const id = await startOn(net, ['sh', '-c', `echo hello | nc -w 3 ${address} ${to}`]);
       const { StatusCode } = await client.request<{ StatusCode: number }>(
         'POST',
-        `/containers/${Id}/wait`,
+        `/containers/${id}/wait`,
       );
       return StatusCode;
     }
@@ -253,7 +255,7 @@ describe.each(['iptables', 'nft'])(
       const id = await createNetwork('natnet', false);
       expect((await inEngineNs(['cat', '/proc/sys/net/ipv4/ip_forward'])).stdout.trim()).toBe('1');
       expect(await savedRules()).toContain(firewallTag({ id, name: 'natnet' }));
-      expect(await dialOutside('natnet')).toBe(0);
+      expect(await dial('natnet')).toBe(0);
       expect(sources).toEqual([uplink]);
     });
 
@@ -262,14 +264,26 @@ describe.each(['iptables', 'nft'])(
       const own = await rulesOf(id);
       expect(own.filter((line) => /\bdrop\b/i.test(line))).toHaveLength(2);
       expect(own.filter((line) => /masquerade/i.test(line))).toEqual([]);
-      expect(await dialOutside('natinternal')).not.toBe(0);
+      expect(await dial('natinternal')).not.toBe(0);
       expect(sources).toEqual([uplink]);
+    });
+
+    it('keeps networks apart though forwarding is on', async () => {
+      await createNetwork('natother', false);
+      const server = await startOn('natother', ['httpd', '-f', '-p', '8080', '-h', '/etc']);
+      const inspected = await client.request<{
+        NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+      }>('GET', `/containers/${server}/json`);
+      const address = inspected.NetworkSettings.Networks.natother.IPAddress;
+      expect(await dial('natother', address, 8080)).toBe(0);
+      expect(await dial('natnet', address, 8080)).not.toBe(0);
     });
 
     it('removes the rules with the network, and all of them at engine shutdown', async () => {
       const net = await client.request<{ Id: string }>('GET', '/networks/natnet');
-      const stopped = containers.splice(0);
-      for (const id of stopped) await client.request('DELETE', `/containers/${id}`);
+      for (const id of containers) {
+        await client.request('DELETE', `/containers/${id}`, { query: { force: 1 } });
+      }
       await client.request('DELETE', `/networks/${net.Id}`);
       const rules = await savedRules();
       expect(rules).not.toContain(net.Id.slice(0, 12));
