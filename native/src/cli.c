@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "spawner.h"
 #include "util.h"
 
 static const char usage[] =
@@ -17,6 +18,7 @@ static const char usage[] =
     "  list    [--format table|json]\n"
     "  exec    [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--tty] [--detach] [--pid-file F] ID -- CMD [ARGS...]\n"
     "  features\n"
+    "  spawner   (runs programs for the engine: framed requests on stdin, replies on stdout)\n"
     "monitor options: --log-path FILE --exit-file FILE --attach-socket PATH --stdin-once --monitor-pid-file FILE\n"
     "                 --rm (the monitor deletes the container when it exits, before writing the exit file)\n";
 
@@ -166,6 +168,7 @@ static int dispatch(const global_options *g, arg_reader *r) {
     return cmd_list(g, !strcmp(format, "json"));
   }
   if (!strcmp(cmd, "features")) return cmd_features();
+  if (!strcmp(cmd, "spawner")) return spawner_serve();
   static const char *simple[] = {"start", "state", "pause", "resume"};
   for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
     if (strcmp(cmd, simple[i])) continue;

@@ -318,9 +318,11 @@ export class ContainerManager {
       hosts: join(dir, 'hosts'),
       resolvConf: join(dir, 'resolv.conf'),
     };
-    await writeFile(files.hostname, `${hostname}\n`);
-    await writeFile(files.hosts, `${hosts.join('\n')}\n`);
-    await writeFile(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : '');
+    await Promise.all([
+      writeFile(files.hostname, `${hostname}\n`),
+      writeFile(files.hosts, `${hosts.join('\n')}\n`),
+      writeFile(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : ''),
+    ]);
     return files;
   }
 
@@ -671,12 +673,13 @@ export class ContainerManager {
     if (!this.containers.has(record.Id)) return;
     record.State.Status = 'removing';
     live.exitWatch?.stop();
-    await this.deps.images().removeSnapshot(record.Id);
-    this.containers.delete(record.Id);
     await Promise.all([
+      this.deps.images().removeSnapshot(record.Id),
       rm(runFiles(this.deps.paths, record.Id).dir, { recursive: true, force: true }),
-      this.store.remove(record.Id),
     ]);
+    // The record goes last: a removal that failed before leaves a container to remove again.
+    this.containers.delete(record.Id);
+    await this.store.remove(record.Id);
     if (removeVolumes) {
       for (const point of record.Mounts) {
         const volume = point.Name ? this.deps.volumes.find(point.Name) : undefined;

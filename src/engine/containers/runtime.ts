@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
+import { Spawner } from './spawner.js';
 
 /** The OCI state `tcrun state` prints. */
 export interface RuntimeState {
@@ -46,25 +47,22 @@ export function tcrunPath(): string {
  * per-container monitor holds stdio, writes the log and records the exit status.
  */
 export class Runtime {
+  private readonly spawner: Spawner;
+
   constructor(
     private readonly root: string,
     private readonly binary: string = tcrunPath(),
-  ) {}
+  ) {
+    this.spawner = new Spawner(binary);
+  }
 
-  private run(args: string[]): Promise<string> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        this.binary,
-        ['--root', this.root, ...args],
-        { maxBuffer: 16 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          if (error) {
-            const detail = stderr.trim() || error.message;
-            reject(new EngineError(500, `tcrun ${args[0]}: ${detail}`));
-          } else resolve(stdout);
-        },
-      );
-    });
+  private async run(args: string[]): Promise<string> {
+    const result = await this.spawner.run(this.binary, ['--root', this.root, ...args]);
+    if (result.status !== 0) {
+      const detail = result.stderr.trim() || `exit status ${result.status}`;
+      throw new EngineError(500, `tcrun ${args[0]}: ${detail}`);
+    }
+    return result.stdout;
   }
 
   async create(id: string, options: MonitorOptions): Promise<void> {

@@ -598,12 +598,12 @@ export class ImageStore {
       if (this.index.snapshots[containerId] !== undefined) {
         throw conflict(`a snapshot for container ${containerId} already exists`);
       }
-      await this.withStaging(async (staging) => {
-        const directory = join(staging, 'snapshot');
-        for (const part of ['', 'upper', 'work', 'merged']) await mkdir(join(directory, part));
-        await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
-        await rename(directory, this.snapshotDirectory(containerId));
-      });
+      // Made in place: until the index names it, a half-made directory is debris that
+      // collectGarbage removes at open.
+      const directory = this.snapshotDirectory(containerId);
+      await rm(directory, { recursive: true, force: true });
+      await mkdir(directory);
+      await Promise.all(['upper', 'work', 'merged'].map((part) => mkdir(join(directory, part))));
       const next = structuredClone(this.index);
       next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
       // A snapshot is four empty directories and its entry, written on every container

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { Spawner } from '../../src/engine/containers/spawner.js';
+import { processAlive, TCRUN, waitFor } from './harness.js';
+
+describe('tcrun spawner (the engine runs programs through it)', () => {
+  it('runs programs concurrently and answers each with its status, stdout and stderr', async () => {
+    const spawner = new Spawner(TCRUN);
+    const results = await Promise.all([
+      spawner.run('sh', ['-c', 'sleep 0.3; echo slow']),
+      spawner.run('sh', ['-c', 'echo out; echo err >&2; exit 3']),
+      spawner.run('sh', ['-c', 'kill -TERM $$']),
+      spawner.run('/no/such/program', ['x']),
+      spawner.run('sh', ['-c', 'head -c 200000 /dev/zero | tr "\\0" a']),
+    ]);
+    expect(results[0]).toEqual({ status: 0, stdout: 'slow\n', stderr: '' });
+    expect(results[1]).toEqual({ status: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect(results[2]?.status).toBe(128 + 15);
+    expect(results[3]?.status).toBe(127);
+    expect(results[3]?.stderr).toContain('/no/such/program');
+    expect(results[4]?.stdout).toBe('a'.repeat(200000));
+    // stdin is /dev/null: a program reading it ends at once.
+    expect(await spawner.run('cat', [])).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('exits when its parent closes stdin or dies, leaving the programs it started running', async () => {
+    const helper = spawn(TCRUN, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => helper.on('exit', resolve));
+    helper.stdin.end();
+    expect(await exited).toBe(0);
+
+    // A parent killed with SIGKILL takes its spawner with it.
+    const script = `const c = require('child_process').spawn(${JSON.stringify(TCRUN)}, ['spawner'], { stdio: ['pipe', 'ignore', 'inherit'] }); console.log(c.pid); setInterval(() => {}, 1000);`;
+    const parent = spawn(process.execPath, ['-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const helperPid = await new Promise<number>((resolve) =>
+      parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+    );
+    expect(processAlive(helperPid)).toBe(true);
+    parent.kill('SIGKILL');
+    await waitFor(() => !processAlive(helperPid));
+  });
+});
