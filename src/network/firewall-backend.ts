@@ -1,7 +1,7 @@
 /**
  * What a firewall backend (firewall-iptables.ts, firewall-nft.ts) is given and must do:
  * keep each bridge network apart from our other bridges (an internal one on its bridge
- * alone), and with `masquerade` let non-internal networks out through NAT. Whatever it
+ * alone), and let those with `masquerade` out through NAT. Whatever it
  * adds is marked with the network's tag, and found and removed by it.
  */
 
@@ -12,6 +12,8 @@ export interface FirewallNetwork {
   subnet: string;
   bridge: string;
   internal: boolean;
+  /** Out through NAT (never set on internal networks). */
+  masquerade: boolean;
 }
 
 export type FirewallTool = 'iptables' | 'nft';
@@ -21,7 +23,7 @@ export interface FirewallBackend {
   /** A command that succeeds when the host has the tool. */
   probe: [string, ...string[]];
   /** Adds the rules of `networks` (their old ones, if any, removed first by the caller). */
-  add(networks: FirewallNetwork[], masquerade: boolean): Promise<void>;
+  add(networks: FirewallNetwork[]): Promise<void>;
   /** Removes every rule of the networks with these ids; none left is fine. */
   remove(ids: string[]): Promise<void>;
 }

@@ -16,14 +16,14 @@ type Tables = { nat: string[]; filter: string[] };
  * at the top, each above the previous one: they are listed here last-first, so the chain
  * reads: own bridge ACCEPT, isolation DROP, then (NAT) out ACCEPT, replies ACCEPT.
  */
-export function iptablesRules(network: FirewallNetwork, masquerade: boolean): Tables {
+export function iptablesRules(network: FirewallNetwork): Tables {
   const { bridge, subnet } = network;
   const comment = `-m comment --comment ${firewallTag(network)}`;
   const isolation = network.internal
     ? [`-I FORWARD -o ${bridge} ${comment} -j DROP`, `-I FORWARD -i ${bridge} ${comment} -j DROP`]
     : [`-I FORWARD -i ${bridge} -o ${bridgePrefix}+ ${comment} -j DROP`];
   const onBridge = `-I FORWARD -i ${bridge} -o ${bridge} ${comment} -j ACCEPT`;
-  if (!masquerade || network.internal) return { nat: [], filter: [...isolation, onBridge] };
+  if (!network.masquerade) return { nat: [], filter: [...isolation, onBridge] };
   return {
     nat: [`-A POSTROUTING -s ${subnet} ! -o ${bridge} ${comment} -j MASQUERADE`],
     filter: [
@@ -71,8 +71,8 @@ export function restoreInput(tables: Tables): string {
 export const iptablesBackend: FirewallBackend = {
   tool: 'iptables',
   probe: ['iptables-restore', '--version'],
-  async add(networks, masquerade) {
-    const rules = networks.map((network) => iptablesRules(network, masquerade));
+  async add(networks) {
+    const rules = networks.map(iptablesRules);
     await restore({
       nat: rules.flatMap((rule) => rule.nat),
       filter: rules.flatMap((rule) => rule.filter),

@@ -19,12 +19,11 @@ export function nftDeleteLines(ids: string[]): string[] {
 }
 
 /** The table of one network, replacing any table it had (pure). */
-export function nftTableLines(network: FirewallNetwork, masquerade: boolean): string[] {
+export function nftTableLines(network: FirewallNetwork): string[] {
   const bridge = `"${network.bridge}"`;
   const isolation = network.internal
     ? [`iifname ${bridge} oifname != ${bridge} drop`, `oifname ${bridge} iifname != ${bridge} drop`]
     : [`iifname ${bridge} oifname "${bridgePrefix}*" drop`];
-  const nat = masquerade && !network.internal;
   return [
     ...nftDeleteLines([network.id]),
     `table ip ${nftTable(network.id)} {`,
@@ -34,7 +33,7 @@ export function nftTableLines(network: FirewallNetwork, masquerade: boolean): st
     `    iifname ${bridge} oifname ${bridge} accept`,
     ...isolation.map((rule) => `    ${rule}`),
     '  }',
-    ...(nat
+    ...(network.masquerade
       ? [
           '  chain postrouting {',
           '    type nat hook postrouting priority srcnat; policy accept;',
@@ -49,8 +48,8 @@ export function nftTableLines(network: FirewallNetwork, masquerade: boolean): st
 export const nftBackend: FirewallBackend = {
   tool: 'nft',
   probe: ['nft', '--version'],
-  async add(networks, masquerade) {
-    await nft(networks.flatMap((network) => nftTableLines(network, masquerade)));
+  async add(networks) {
+    await nft(networks.flatMap(nftTableLines));
   },
   async remove(ids) {
     await nft(nftDeleteLines(ids));

@@ -53,13 +53,18 @@ export class NetworkFirewall {
     return undefined;
   }
 
-  /** The rules of `networks` (replacing any they had), forwarding on when one masquerades. */
+  /**
+   * The rules of `networks` (replacing any they had): a network masquerades when it asks
+   * to, this firewall does, and it is not internal. Forwarding on when one masquerades.
+   */
   async add(networks: FirewallNetwork[]): Promise<void> {
-    if (networks.length === 0) return;
-    if (this.masquerade && networks.some((network) => !network.internal)) {
-      await enableForwarding();
-    }
-    await this.backend.add(networks, this.masquerade);
+    const planned = networks.map((network) => ({
+      ...network,
+      masquerade: this.masquerade && network.masquerade && !network.internal,
+    }));
+    if (planned.length === 0) return;
+    if (planned.some((network) => network.masquerade)) await enableForwarding();
+    await this.backend.add(planned);
   }
 
   async remove(ids: string[]): Promise<void> {

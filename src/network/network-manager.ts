@@ -466,9 +466,13 @@ async function linksGone(ifnames: string[], timeoutMs: number): Promise<void> {
   }
 }
 
+/** Docker's driver option turns masquerade off for one network. */
+const masqueradeOption = 'com.docker.network.bridge.enable_ip_masquerade';
+
 function firewallNetwork(record: NetworkRecord): FirewallNetwork {
   const { id, name, bridge, internal } = record;
-  return { id, name, bridge, internal, subnet: record.ipam.subnet };
+  const masquerade = record.options[masqueradeOption] !== 'false';
+  return { id, name, bridge, internal, masquerade, subnet: record.ipam.subnet };
 }
 
 function bridgeSpec(record: NetworkRecord) {

@@ -23,6 +23,7 @@ const network = {
   subnet: '172.18.0.0/16',
   bridge: 'tc-0123456789',
   internal: false,
+  masquerade: true,
 };
 const tag = 'tcompose:ab12cd34ef56:proj_default';
 const comment = `-m comment --comment ${tag}`;
@@ -30,7 +31,7 @@ const comment = `-m comment --comment ${tag}`;
 describe('iptables rules (pure)', () => {
   it('masquerades a subnet leaving by another interface, after isolation from our other bridges', () => {
     expect(firewallTag(network)).toBe(tag);
-    const rules = iptablesRules(network, true);
+    const rules = iptablesRules(network);
     expect(rules.nat).toEqual([
       `-A POSTROUTING -s 172.18.0.0/16 ! -o tc-0123456789 ${comment} -j MASQUERADE`,
     ]);
@@ -48,14 +49,14 @@ describe('iptables rules (pure)', () => {
   });
 
   it('keeps isolation only without masquerade, and an internal network on its bridge', () => {
-    expect(iptablesRules(network, false)).toEqual({
+    expect(iptablesRules({ ...network, masquerade: false })).toEqual({
       nat: [],
       filter: [
         `-I FORWARD -i tc-0123456789 -o tc-+ ${comment} -j DROP`,
         `-I FORWARD -i tc-0123456789 -o tc-0123456789 ${comment} -j ACCEPT`,
       ],
     });
-    expect(iptablesRules({ ...network, internal: true }, true)).toEqual({
+    expect(iptablesRules({ ...network, internal: true, masquerade: false })).toEqual({
       nat: [],
       filter: [
         `-I FORWARD -o tc-0123456789 ${comment} -j DROP`,
@@ -102,14 +103,14 @@ describe('nft tables (pure)', () => {
     expect(nftTable(network.id)).toBe('tcompose_ab12cd34ef56');
     const deletion = ['table ip tcompose_ab12cd34ef56', 'delete table ip tcompose_ab12cd34ef56'];
     expect(nftDeleteLines([network.id])).toEqual(deletion);
-    const lines = nftTableLines(network, true);
+    const lines = nftTableLines(network);
     expect(lines.slice(0, 2)).toEqual(deletion);
     expect(lines).toContain(`  comment "${tag}"`);
     expect(lines).toContain('    iifname "tc-0123456789" oifname "tc-0123456789" accept');
     expect(lines).toContain('    iifname "tc-0123456789" oifname "tc-*" drop');
     expect(lines).toContain('    ip saddr 172.18.0.0/16 oifname != "tc-0123456789" masquerade');
-    expect(nftTableLines(network, false).join('\n')).not.toContain('masquerade');
-    const internal = nftTableLines({ ...network, internal: true }, true).join('\n');
+    expect(nftTableLines({ ...network, masquerade: false }).join('\n')).not.toContain('masquerade');
+    const internal = nftTableLines({ ...network, internal: true, masquerade: false }).join('\n');
     expect(internal).not.toContain('masquerade');
     expect(internal).toContain('iifname "tc-0123456789" oifname != "tc-0123456789" drop');
     expect(internal).toContain('oifname "tc-0123456789" iifname != "tc-0123456789" drop');
@@ -150,9 +151,13 @@ describe.each(['iptables', 'nft'])(
         ? (await inEngineNs(['nft', 'list', 'table', 'ip', nftTable(id)])).stdout.split('\n')
         : (await savedRules()).split('\n').filter((line) => line.includes(id.slice(0, 12)));
 
-    async function createNetwork(name: string, internal: boolean): Promise<string> {
+    async function createNetwork(
+      name: string,
+      internal: boolean,
+      options: Record<string, string> = {},
+    ): Promise<string> {
       const { Id } = await client.request<{ Id: string }>('POST', '/networks/create', {
-        body: { Name: name, Internal: internal },
+        body: { Name: name, Internal: internal, Options: options },
       });
       return Id;
     }
@@ -265,6 +270,15 @@ describe.each(['iptables', 'nft'])(
       expect(own.filter((line) => /\bdrop\b/i.test(line))).toHaveLength(2);
       expect(own.filter((line) => /masquerade/i.test(line))).toEqual([]);
       expect(await dial('natinternal')).not.toBe(0);
+      expect(sources).toEqual([uplink]);
+    });
+
+    it('gives a network with enable_ip_masquerade=false no NAT, as Docker does', async () => {
+      const id = await createNetwork('natoff', false, {
+        'com.docker.network.bridge.enable_ip_masquerade': 'false',
+      });
+      expect((await rulesOf(id)).filter((line) => /masquerade/i.test(line))).toEqual([]);
+      expect(await dial('natoff')).not.toBe(0);
       expect(sources).toEqual([uplink]);
     });
 
