@@ -39,3 +39,23 @@ export function globalOptionsOf(command: Command): GlobalOptions {
   while (root.parent) root = root.parent;
   return root.opts<GlobalOptions>();
 }
+
+/**
+ * The subcommand a command line (without node and the script) names, if any: the
+ * first operand, stepping over the values of the program's own options.
+ */
+export function subcommandOf(program: Command, args: string[]): string | undefined {
+  const takesValue = new Set(
+    program.options
+      .filter((option) => option.required || option.optional)
+      .flatMap((option) => [option.short, option.long])
+      .filter((flag) => flag !== undefined),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '--') return args[i + 1];
+    if (!arg.startsWith('-') || arg === '-') return arg;
+    if (takesValue.has(arg)) i++;
+  }
+  return undefined;
+}

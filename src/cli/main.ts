@@ -1,53 +1,20 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
-import { registerCp } from './commands/cp.js';
-import { registerDown } from './commands/down.js';
-import { registerEngine } from './commands/engine.js';
-import { registerEvents } from './commands/events.js';
-import { registerExec } from './commands/exec.js';
-import { registerImage } from './commands/image.js';
-import { registerImages } from './commands/images.js';
-import { registerLifecycle } from './commands/lifecycle.js';
-import { registerLogs } from './commands/logs.js';
-import { registerLs } from './commands/ls.js';
-import { registerPort } from './commands/port.js';
-import { registerPs } from './commands/ps.js';
-import { registerPull } from './commands/pull.js';
-import { registerRun } from './commands/run.js';
-import { registerTop } from './commands/top.js';
-import { registerUp } from './commands/up.js';
-import { registerVersion, tcomposeVersion } from './commands/version.js';
-import { registerWait } from './commands/wait.js';
-import { addGlobalOptions } from './global-options.js';
+import { tcomposeVersion } from './commands/version.js';
+import { addGlobalOptions, subcommandOf } from './global-options.js';
 import { renderError } from './render-error.js';
 
-/** Each command lives in its own file under commands/ and registers itself here. */
-const commandRegistrations: ((program: Command) => void)[] = [
-  registerVersion,
-  registerConfig,
-  registerUp,
-  registerBuild,
-  registerPull,
-  registerDown,
-  registerPs,
-  registerLogs,
-  registerImage,
-  registerLifecycle,
-  registerExec,
-  registerCp,
-  registerRun,
-  registerTop,
-  registerPort,
-  registerLs,
-  registerWait,
-  registerEvents,
-  registerImages,
-  registerEngine,
-];
+/**
+ * Commands that need nothing from the others start alone: loading every command's
+ * module costs a Node CLI tens of milliseconds, and `config` is run by scripts and
+ * benchmarked. Any other command line (help included) loads the whole registry.
+ */
+const standaloneCommands = new Map<string, (program: Command) => void>([
+  ['config', registerConfig],
+]);
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('tcompose')
     .description('Compose-first multi-container orchestrator with an embedded engine')
     .version(tcomposeVersion, '--version')
@@ -55,13 +22,17 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError(false);
   addGlobalOptions(program);
-  for (const register of commandRegistrations) register(program);
+  const standalone = standaloneCommands.get(subcommandOf(program, argv.slice(2)) ?? '');
+  const registrations = standalone
+    ? [standalone]
+    : (await import('./command-registry.js')).commandRegistrations;
+  for (const register of registrations) register(program);
   return program;
 }
 
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
