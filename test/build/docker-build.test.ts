@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import {
   stopTestEngine,
   type TestEngine,
 } from '../engine/support.js';
+import { eventually } from '../orchestrator/support.js';
 
 let engine: TestEngine;
 
@@ -186,6 +187,22 @@ describe('docker build (legacy builder) against the engine', () => {
     expect(readdirSync(join(engine.root, 'images', 'snapshots'))).toEqual([]);
     expect(layerCount()).toBe(layers);
     expect((await docker('image', 'inspect', 'broken')).code).not.toBe(0);
+  });
+
+  it('cancels the build when the client goes away, killing the running step', async () => {
+    const directory = context({ Dockerfile: 'FROM busybox\nRUN echo $((6 * 7)) && sleep 60\n' });
+    const client = spawn('/usr/local/bin/docker', ['build', '-t', 'canceled', directory], {
+      env: { ...engine.env, DOCKER_BUILDKIT: '0' },
+    });
+    let output = '';
+    client.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    await eventually(() => output.includes('\n42\n'));
+    client.kill('SIGKILL');
+    await eventually(async () => (await ok('ps', '-a', '-q')).trim() === '');
+    await eventually(() => readdirSync(join(engine.root, 'images', 'snapshots')).length === 0);
+    expect((await docker('image', 'inspect', 'canceled')).code).not.toBe(0);
   });
 
   it('names the Dockerfile line of a bad instruction, a missing image and an offline ADD', async () => {

@@ -67,6 +67,11 @@ export function registerBuildRoutes(app: FastifyInstance, engine: Engine): void 
     const workDirectory = join(buildRoot, 'tmp', randomBytes(8).toString('hex'));
     reply.hijack();
     reply.raw.writeHead(200, { 'Content-Type': 'application/json' });
+    // A client that goes away (Ctrl-C on docker build) cancels the build.
+    const cancel = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) cancel.abort(new Error('the build was canceled'));
+    });
     const write = (message: object) => reply.raw.write(`${JSON.stringify(message)}\n`);
     const emit = (message: object) => {
       if (!options.quiet || !('stream' in message)) write(message);
@@ -80,6 +85,7 @@ export function registerBuildRoutes(app: FastifyInstance, engine: Engine): void 
         cache,
         workDirectory,
         emit,
+        signal: cancel.signal,
       });
       const id = await builder.build();
       if (options.quiet) write({ stream: `${id}\n` });

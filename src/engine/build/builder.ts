@@ -41,6 +41,8 @@ export interface BuilderDeps {
   workDirectory: string;
   /** Sends one message of the build's JSON stream. */
   emit: (message: object) => void;
+  /** Aborted when the client went away: the build stops at once. */
+  signal: AbortSignal;
 }
 
 interface Stage {
@@ -161,6 +163,7 @@ export class Builder {
   /** Runs a step, naming its Dockerfile line in any error. */
   private async atLine<T>(instruction: Instruction, run: () => Promise<T>): Promise<T> {
     try {
+      this.deps.signal.throwIfAborted();
       return await run();
     } catch (error) {
       if (error instanceof BuildError && error.line !== undefined) throw error;
@@ -383,6 +386,7 @@ export class Builder {
       output: (text) => this.say(text),
       withChanges: (changes) => this.commitChanges(stage, key, changes, argv.join(' ')),
       changesOf: (id) => this.deps.images.snapshotChanges(id),
+      signal: this.deps.signal,
     });
   }
 

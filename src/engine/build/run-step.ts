@@ -18,6 +18,8 @@ export interface RunStep {
   output: (text: string) => void;
   changesOf: (containerId: string) => string;
   withChanges: (changesDirectory: string) => Promise<void>;
+  /** Aborted when the client went away: the step's container is killed. */
+  signal: AbortSignal;
 }
 
 const LOG_OPTIONS = { stdout: true, stderr: true, timestamps: false, tty: false };
@@ -33,14 +35,20 @@ export async function runStepContainer(containers: ContainerManager, step: RunSt
     Healthcheck: { Test: ['NONE'] },
     HostConfig: { NetworkMode: 'none' },
   });
+  const kill = () => void containers.kill(id).catch(() => undefined);
+  step.signal.addEventListener('abort', kill, { once: true });
   try {
     step.output(` ---> Running in ${id.slice(0, 12)}\n`);
+    step.signal.throwIfAborted();
     const exited = containers.wait(id, 'next-exit');
     await containers.start(id);
+    // A cancel that came while the container was starting finds it running only now.
+    if (step.signal.aborted) kill();
     const logPath = containers.find(id).record.LogPath;
     const done = exited.then(() => undefined);
     await followLog(logPath, 0, LOG_OPTIONS, (line) => step.output(line.log), done);
     const { StatusCode: code } = await exited;
+    step.signal.throwIfAborted();
     if (code !== 0) {
       throw new BuildError(
         `The command '${step.argv.join(' ')}' returned a non-zero code: ${code}`,
@@ -48,6 +56,7 @@ export async function runStepContainer(containers: ContainerManager, step: RunSt
     }
     await step.withChanges(step.changesOf(id));
   } finally {
+    step.signal.removeEventListener('abort', kill);
     await containers.remove(id, true, true);
     step.output(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
   }
