@@ -2,23 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { EngineClientError } from '../../src/engine/client.js';
-import {
-  runDocker,
-  startEngineWithBusybox,
-  stopTestEngine,
-  type TestEngine,
-} from '../engine/support.js';
-import { TestProject } from './support.js';
+import { runDocker, type TestEngine } from '../engine/support.js';
+import { engineForFile, TestProject } from './support.js';
 
+const testEngine = engineForFile();
 let engine: TestEngine;
 let project: TestProject;
 let scratch: string;
 const web = 'copying-web-1';
 
 beforeAll(async () => {
-  engine = await startEngineWithBusybox();
+  engine = testEngine();
   project = new TestProject(
     engine,
     'copying',
@@ -36,12 +32,6 @@ volumes:
   );
   scratch = mkdtempSync(join(engine.root, 'scratch-'));
   expect((await project.run('up', '-d')).code).toBe(0);
-});
-
-afterAll(async () => {
-  await project.run('down', '-v', '-t', '0');
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
 });
 
 const inWeb = async (script: string) => {

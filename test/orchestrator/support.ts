@@ -2,7 +2,13 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repo, type TestEngine } from '../engine/support.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  repo,
+  startEngineWithBusybox,
+  stopTestEngine,
+  type TestEngine,
+} from '../engine/support.js';
 
 const execFileAsync = promisify(execFile);
 const cli = join(repo, 'dist/cli/main.js');
@@ -88,3 +94,42 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * The busybox-loaded engine of a test file: started before its tests, and after them
+ * stopped and checked for leftover processes, mounts and cgroups.
+ */
+export function engineForFile(): () => TestEngine {
+  let engine: TestEngine | undefined;
+  beforeAll(async () => {
+    engine = await startEngineWithBusybox();
+  });
+  afterAll(async () => {
+    if (!engine) return;
+    const leaks = await stopTestEngine(engine);
+    expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  });
+  return () => {
+    if (!engine) throw new Error('the test engine is not started yet');
+    return engine;
+  };
+}
+
+/** Two long-running services without networking, web depending on db, db with a named volume. */
+export const dbAndWeb = `
+services:
+  db:
+    image: busybox
+    network_mode: none
+    init: true
+    command: sleep 600
+    volumes: [data:/data]
+  web:
+    image: busybox
+    network_mode: none
+    init: true
+    command: sleep 600
+    depends_on: [db]
+volumes:
+  data: {}
+`;
