@@ -41,21 +41,36 @@ static uint32_t read_u32(const char *p) {
 
 static void put_u32(strbuf *sb, uint32_t v) { sb_append(sb, (const char *)&v, 4); }
 
-/* The child: stdin from /dev/null, stdout and stderr into the pipes, the signal mask the helper blocked cleared. */
-static void exec_child(char **argv, int out_fd, int err_fd) __attribute__((noreturn));
-static void exec_child(char **argv, int out_fd, int err_fd) {
+/* The child: stdin from in_fd, stdout and stderr into the pipes, the signal mask the helper blocked cleared. */
+static void exec_child(char **argv, int in_fd, int out_fd, int err_fd) __attribute__((noreturn));
+static void exec_child(char **argv, int in_fd, int out_fd, int err_fd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
-  int null = open("/dev/null", O_RDONLY);
-  if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
+  if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
   execvp(argv[0], argv);
   fprintf(stderr, "spawn %s: %s\n", argv[0], strerror(errno));
   _exit(127);
 }
 
-/* A request: u32 id, then the program and its arguments, each NUL-terminated. */
+/* The program's stdin: /dev/null, or a pipe already holding all of the input (grown to fit it). */
+static int open_input(const char *input, uint32_t len) {
+  if (len == 0) return open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return -1;
+  if (len > 65536) fcntl(p[1], F_SETPIPE_SZ, (int)len);
+  int rc = fcntl(p[1], F_SETFL, O_NONBLOCK) < 0 ? -1 : write_all(p[1], input, len);
+  close(p[1]);
+  if (rc < 0) {
+    close(p[0]);
+    errno = E2BIG;
+    return -1;
+  }
+  return p[0];
+}
+
+/* A request: u32 id, u32 input length, the input, then the program and its arguments, each NUL-terminated. */
 static void start_job(spawner *s, const char *payload, uint32_t len) {
   if (s->count == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 16;
@@ -64,21 +79,26 @@ static void start_job(spawner *s, const char *payload, uint32_t len) {
   job *j = &s->jobs[s->count++];
   memset(j, 0, sizeof(*j));
   j->id = read_u32(payload);
+  j->out[0] = j->out[1] = -1;
+  uint32_t input_len = len >= 8 ? read_u32(payload + 4) : 0;
+  uint32_t first = 8 + input_len;
   size_t argc = 0;
-  for (uint32_t i = 4; i < len; i++) argc += payload[i] == '\0';
+  for (uint32_t i = first; i < len; i++) argc += payload[i] == '\0';
   char **argv = xcalloc(argc + 1, sizeof(char *));
   size_t n = 0;
-  for (uint32_t i = 4; i < len && n < argc; i += (uint32_t)strlen(payload + i) + 1) argv[n++] = (char *)payload + i;
-  int pipes[2][2];
-  j->out[0] = j->out[1] = -1;
-  if (argc == 0 || pipe2(pipes[0], O_CLOEXEC) < 0 || pipe2(pipes[1], O_CLOEXEC) < 0 || (j->pid = fork()) < 0) {
-    sb_puts(&j->captured[1], argc == 0 ? "spawn: empty command" : strerror(errno));
+  for (uint32_t i = first; i < len && n < argc; i += (uint32_t)strlen(payload + i) + 1) argv[n++] = (char *)payload + i;
+  int pipes[2][2], in = -1;
+  if (argc == 0 || first > len || (in = open_input(payload + 8, input_len)) < 0 || pipe2(pipes[0], O_CLOEXEC) < 0 ||
+      pipe2(pipes[1], O_CLOEXEC) < 0 || (j->pid = fork()) < 0) {
+    sb_puts(&j->captured[1], argc == 0 || first > len ? "spawn: malformed command" : strerror(errno));
     j->status = 127;
     j->reaped = 1;
+    if (in >= 0) close(in);
     free(argv);
     return;
   }
-  if (j->pid == 0) exec_child(argv, pipes[0][1], pipes[1][1]);
+  if (j->pid == 0) exec_child(argv, in, pipes[0][1], pipes[1][1]);
+  close(in);
   free(argv);
   for (int stream = 0; stream < 2; stream++) {
     close(pipes[stream][1]);
@@ -142,7 +162,7 @@ static int read_requests(spawner *s) {
   size_t at = 0;
   while (s->input.len - at >= 4) {
     uint32_t len = read_u32(s->input.data + at);
-    if (len < 4) return -1;
+    if (len < 8) return -1;
     if (s->input.len - at - 4 < len) break;
     start_job(s, s->input.data + at + 4, len);
     at += 4 + len;

@@ -3,10 +3,11 @@
 #define TCRUN_SPAWNER_H
 
 /* Serves requests on stdin, answers on stdout (frames: u32 little-endian length, then payload):
- *   request: u32 id, program and arguments each NUL-terminated (PATH is searched);
+ *   request: u32 id, u32 input length, the input (the program's stdin), then the program and its
+ *            arguments each NUL-terminated (PATH is searched);
  *   reply:   u32 id, i32 exit status (128+N after signal N, 127 when it cannot run), u32 stdout
  *            length, stdout, stderr; sent once the program exited and its output is complete.
- * Programs run concurrently, with stdin on /dev/null and the spawner's environment and cwd.
+ * Programs run concurrently with the spawner's environment and cwd; stdin is /dev/null without input.
  * Returns 0 at EOF on stdin, -1 (error set) on a malformed request; dies with its parent. */
 int spawner_serve(void);
 

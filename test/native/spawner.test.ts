@@ -19,8 +19,15 @@ describe('tcrun spawner (the engine runs programs through it)', () => {
     expect(results[3]?.status).toBe(127);
     expect(results[3]?.stderr).toContain('/no/such/program');
     expect(results[4]?.stdout).toBe('a'.repeat(200000));
-    // stdin is /dev/null: a program reading it ends at once.
+    // Without input stdin is /dev/null: a program reading it ends at once.
     expect(await spawner.run('cat', [])).toEqual({ status: 0, stdout: '', stderr: '' });
+    // With input, the program reads exactly that, however large.
+    expect(await spawner.run('cat', [], 'line one\nline two\n')).toMatchObject({
+      status: 0,
+      stdout: 'line one\nline two\n',
+    });
+    const large = 'b'.repeat(300000);
+    expect((await spawner.run('wc', ['-c'], large)).stdout.trim()).toBe('300000');
   });
 
   it('exits when its parent closes stdin or dies, leaving the programs it started running', async () => {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
-import { Spawner } from './spawner.js';
+import { Spawner, type SpawnResult } from './spawner.js';
 
 /** The OCI state `tcrun state` prints. */
 export interface RuntimeState {
@@ -42,22 +42,29 @@ export function tcrunPath(): string {
   return existsSync(built) ? built : 'tcrun';
 }
 
+let shared: Spawner | undefined;
+
+/**
+ * Runs a short program through the engine's one `tcrun spawner` (see spawner.ts): for
+ * anything the engine runs often (mount, ip, nsenter...), so the engine never forks itself.
+ */
+export function runProgram(program: string, args: string[], input = ''): Promise<SpawnResult> {
+  shared ??= new Spawner(tcrunPath());
+  return shared.run(program, args, input);
+}
+
 /**
  * The engine's only door to the kernel for containers: tcrun, the OCI runtime whose
  * per-container monitor holds stdio, writes the log and records the exit status.
  */
 export class Runtime {
-  private readonly spawner: Spawner;
-
   constructor(
     private readonly root: string,
     private readonly binary: string = tcrunPath(),
-  ) {
-    this.spawner = new Spawner(binary);
-  }
+  ) {}
 
   private async run(args: string[]): Promise<string> {
-    const result = await this.spawner.run(this.binary, ['--root', this.root, ...args]);
+    const result = await runProgram(this.binary, ['--root', this.root, ...args]);
     if (result.status !== 0) {
       const detail = result.stderr.trim() || `exit status ${result.status}`;
       throw new EngineError(500, `tcrun ${args[0]}: ${detail}`);

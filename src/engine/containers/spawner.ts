@@ -34,12 +34,16 @@ export class Spawner {
 
   constructor(private readonly tcrun: string) {}
 
-  run(program: string, args: string[]): Promise<SpawnResult> {
+  /** Runs `program` (PATH searched) with `input` as its stdin (/dev/null without). */
+  run(program: string, args: string[], input = ''): Promise<SpawnResult> {
     const helper = this.helper ?? this.start();
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0 || 1;
+    const stdin = Buffer.from(input);
     const payload = Buffer.concat([
       u32(id),
+      u32(stdin.length),
+      stdin,
       ...[program, ...args].map((arg) => Buffer.from(`${arg}\0`)),
     ]);
     return new Promise((resolve, reject) => {
