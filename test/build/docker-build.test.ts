@@ -205,6 +205,25 @@ describe('docker build (legacy builder) against the engine', () => {
     expect((await docker('image', 'inspect', 'canceled')).code).not.toBe(0);
   });
 
+  it('removes what a build held when its engine was killed, at the next start', async () => {
+    const directory = context({ Dockerfile: 'FROM busybox\nRUN echo $((6 * 7)) && sleep 60\n' });
+    const client = spawn('/usr/local/bin/docker', ['build', directory], {
+      env: { ...engine.env, DOCKER_BUILDKIT: '0' },
+    });
+    let output = '';
+    client.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    const clientExited = new Promise((resolve) => client.on('exit', resolve));
+    await eventually(() => output.includes('\n42\n'));
+    await engine.kill('SIGKILL');
+    await clientExited;
+    await engine.restart();
+    await eventually(async () => (await ok('ps', '-a', '-q')).trim() === '');
+    await eventually(() => !readdirSync(join(engine.root, 'build')).includes('tmp'));
+    expect(readdirSync(join(engine.root, 'images', 'snapshots'))).toEqual([]);
+  });
+
   it('names the Dockerfile line of a bad instruction, a missing image and an offline ADD', async () => {
     const unknown = await docker('build', context({ Dockerfile: 'FROM busybox\n\nRUNN true\n' }));
     expect(unknown.stderr).toContain('Dockerfile:3: unknown instruction: RUNN');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BuildCache } from '../build/build-cache.js';
 import { BuildContext } from '../build/build-context.js';
+import { removeLeftovers } from '../build/build-leftovers.js';
 import { Builder, type BuildOptions } from '../build/builder.js';
 import type { Engine } from '../context.js';
 import { badParameter } from '../errors.js';
@@ -58,8 +59,11 @@ export function buildOptions(query: Query): BuildOptions & { quiet: boolean } {
 export function registerBuildRoutes(app: FastifyInstance, engine: Engine): void {
   const buildRoot = join(engine.paths.root, 'build');
   const cache = new BuildCache(join(buildRoot, 'cache.json'));
-  // Scratch space of builds an earlier engine process left unfinished.
-  const cleared = rm(join(buildRoot, 'tmp'), { recursive: true, force: true });
+  // What builds an earlier engine process left unfinished still held.
+  const cleared = removeLeftovers(join(buildRoot, 'tmp'), {
+    container: (id) => engine.containers.remove(id, true, true),
+    snapshot: (id) => engine.images().removeSnapshot(id),
+  });
 
   app.post('/build', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
     const options = buildOptions(request.query);

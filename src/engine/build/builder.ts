@@ -9,6 +9,7 @@ import { shortId } from '../images/reference.js';
 import { type BuildCache, chainKey } from './build-cache.js';
 import type { BuildContext, SourceTree } from './build-context.js';
 import { BuildError } from './build-error.js';
+import { holdResource, releaseResource } from './build-leftovers.js';
 import { applyConfigInstruction, commandOf, envLookup, workingDirectory } from './build-steps.js';
 import { copyInto, digestSources, matchSources } from './copy-files.js';
 import { directoryTar } from './directory-tar.js';
@@ -356,11 +357,13 @@ export class Builder {
   /** A snapshot of an image for the length of `use`, removed after. */
   private async withSnapshot<T>(imageId: string, use: (id: string) => Promise<T>): Promise<T> {
     const id = `build-${randomBytes(8).toString('hex')}`;
+    await holdResource(this.deps.workDirectory, 'snapshot', id);
     await this.deps.images.createSnapshot(id, imageId, 'build');
     try {
       return await use(id);
     } finally {
       await this.deps.images.removeSnapshot(id);
+      await releaseResource(this.deps.workDirectory, 'snapshot', id);
     }
   }
 
@@ -387,6 +390,7 @@ export class Builder {
       withChanges: (changes) => this.commitChanges(stage, key, changes, argv.join(' ')),
       changesOf: (id) => this.deps.images.snapshotChanges(id),
       signal: this.deps.signal,
+      workDirectory: this.deps.workDirectory,
     });
   }
 

@@ -1,6 +1,7 @@
 import { followLog } from '../containers/logs.js';
 import type { ContainerManager } from '../containers/manager.js';
 import { BuildError } from './build-error.js';
+import { holdResource, releaseResource } from './build-leftovers.js';
 
 /**
  * A RUN step: a container of this engine on the step's image, with no network, its
@@ -20,6 +21,8 @@ export interface RunStep {
   withChanges: (changesDirectory: string) => Promise<void>;
   /** Aborted when the client went away: the step's container is killed. */
   signal: AbortSignal;
+  /** The build's scratch directory, where the container is marked as held while it exists. */
+  workDirectory: string;
 }
 
 const LOG_OPTIONS = { stdout: true, stderr: true, timestamps: false, tty: false };
@@ -35,6 +38,7 @@ export async function runStepContainer(containers: ContainerManager, step: RunSt
     Healthcheck: { Test: ['NONE'] },
     HostConfig: { NetworkMode: 'none' },
   });
+  await holdResource(step.workDirectory, 'container', id);
   const kill = () => void containers.kill(id).catch(() => undefined);
   step.signal.addEventListener('abort', kill, { once: true });
   try {
@@ -58,6 +62,7 @@ export async function runStepContainer(containers: ContainerManager, step: RunSt
   } finally {
     step.signal.removeEventListener('abort', kill);
     await containers.remove(id, true, true);
+    await releaseResource(step.workDirectory, 'container', id);
     step.output(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
   }
 }
