@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ContainerManager } from '../containers/manager.js';
 import { resolveUser } from '../containers/user.js';
@@ -9,13 +8,12 @@ import { shortId } from '../images/reference.js';
 import { type BuildCache, chainKey } from './build-cache.js';
 import type { BuildContext, SourceTree } from './build-context.js';
 import { BuildError } from './build-error.js';
-import { holdResource, releaseResource } from './build-leftovers.js';
 import { applyConfigInstruction, commandOf, envLookup, workingDirectory } from './build-steps.js';
 import { copyInto, digestSources, matchSources } from './copy-files.js';
-import { directoryTar } from './directory-tar.js';
 import { type Instruction, parseDockerfile } from './dockerfile-parse.js';
 import { runStepContainer } from './run-step.js';
 import { resolveScoped } from './scoped-path.js';
+import { type Stage, StepCommitter } from './step-commit.js';
 import { expandWord, keyValuePairs, type Lookup, splitWords } from './word-expand.js';
 
 /**
@@ -45,19 +43,6 @@ export interface BuilderDeps {
   /** Aborted when the client went away: the build stops at once. */
   signal: AbortSignal;
 }
-
-interface Stage {
-  name?: string;
-  config: OciImageConfig;
-  /** The committed image whose config is `config`, undefined after a config-only change. */
-  imageId?: string;
-  key: string;
-  args: Map<string, string | undefined>;
-  cmdSet: boolean;
-}
-
-/** Files an engine bind-mounts into every container: a RUN step's changes to them are not the image's. */
-const MOUNTED_FILES = new Set(['etc/hosts', 'etc/hostname', 'etc/resolv.conf']);
 
 function scratchConfig(): OciImageConfig {
   return {
@@ -92,14 +77,23 @@ export class Builder {
   private readonly globalArgs = new Map<string, string | undefined>();
   private readonly usedArgs = new Set<string>();
   private escapeToken = '\\';
-  private step = 0;
-  private steps = 0;
+  private stepNumber = 0;
+  private stepCount = 0;
+  private readonly commits: StepCommitter;
 
   constructor(
     private readonly context: BuildContext,
     private readonly options: BuildOptions,
     private readonly deps: BuilderDeps,
-  ) {}
+  ) {
+    this.commits = new StepCommitter({
+      images: deps.images,
+      cache: deps.cache,
+      noCache: options.noCache,
+      workDirectory: deps.workDirectory,
+      say: (text) => this.say(text),
+    });
+  }
 
   private say(text: string): void {
     this.deps.emit({ stream: text });
@@ -113,7 +107,7 @@ export class Builder {
     const { globals, stages } = splitStages(dockerfile.instructions, file);
     const last = this.targetIndex(stages, file);
     const chosen = stages.slice(0, last + 1);
-    this.steps = globals.length + chosen.reduce((sum, stage) => sum + stage.length, 0);
+    this.stepCount = globals.length + chosen.reduce((sum, stage) => sum + stage.length, 0);
     for (const instruction of globals) {
       await this.atLine(instruction, () => this.declareArg(instruction, this.globalArgs, true));
     }
@@ -131,7 +125,7 @@ export class Builder {
       final.key = chainKey(final.key, 'LABELS', JSON.stringify(this.options.labels));
       final.imageId = undefined;
     }
-    const id = await this.commit(final);
+    const id = await this.commits.commit(final);
     for (const tag of this.options.tags) await this.deps.images.tag(id, tag);
     this.warnUnusedArgs();
     this.deps.emit({ aux: { ID: id } });
@@ -196,7 +190,7 @@ export class Builder {
       scope.set(name, value);
       described.push(value === undefined ? name : `${name}=${value}`);
     }
-    this.say(`Step ${++this.step}/${this.steps} : ARG ${instruction.args}\n`);
+    this.say(`Step ${++this.stepNumber}/${this.stepCount} : ARG ${instruction.args}\n`);
     return described.join(' ');
   }
 
@@ -209,7 +203,7 @@ export class Builder {
       stage.key = chainKey(stage.key, 'ARG', described);
       return stage;
     }
-    this.say(`Step ${++this.step}/${this.steps} : ${keyword} ${instruction.args}\n`);
+    this.say(`Step ${++this.stepNumber}/${this.stepCount} : ${keyword} ${instruction.args}\n`);
     switch (keyword) {
       case 'RUN':
         await this.run(stage, instruction);
@@ -242,20 +236,15 @@ export class Builder {
     const text = `${instruction.keyword} ${JSON.stringify(instruction.flags)} ${instruction.args}`;
     stage.key = chainKey(stage.key, text, JSON.stringify(stage.config.config));
     stage.imageId = undefined;
-    this.history(stage, `/bin/sh -c #(nop)  ${instruction.keyword} ${instruction.args}`, true);
-  }
-
-  private history(stage: Stage, createdBy: string, empty: boolean): void {
-    const created = new Date().toISOString();
-    stage.config.created = created;
-    stage.config.history = [
-      ...(stage.config.history ?? []),
-      { created, created_by: createdBy, ...(empty ? { empty_layer: true } : {}) },
-    ];
+    this.commits.history(
+      stage,
+      `/bin/sh -c #(nop)  ${instruction.keyword} ${instruction.args}`,
+      true,
+    );
   }
 
   private async from(instruction: Instruction): Promise<Stage> {
-    this.say(`Step ${++this.step}/${this.steps} : FROM ${instruction.args}\n`);
+    this.say(`Step ${++this.stepNumber}/${this.stepCount} : FROM ${instruction.args}\n`);
     const words = splitWords(instruction.args, this.escapeToken, (name) =>
       this.globalArgs.get(name),
     );
@@ -299,74 +288,6 @@ export class Builder {
     );
   }
 
-  /** The committed image of a stage's current state, committing its config if it changed. */
-  private async commit(stage: Stage): Promise<string> {
-    if (stage.imageId) return stage.imageId;
-    const cached = await this.cached(stage.key);
-    if (cached) {
-      stage.imageId = cached.id;
-      stage.config = cached.config;
-      return cached.id;
-    }
-    const record = await this.deps.images.commitBuild(stage.config, undefined, []);
-    await this.deps.cache.set(stage.key, record.id);
-    stage.imageId = record.id;
-    return record.id;
-  }
-
-  private async cached(key: string) {
-    if (this.options.noCache) return undefined;
-    const id = await this.deps.cache.get(key);
-    return id === undefined ? undefined : this.deps.images.get(id);
-  }
-
-  /** Uses the cached image of a step when there is one; tells whether it did. */
-  private async fromCache(stage: Stage, key: string): Promise<boolean> {
-    const cached = await this.cached(key);
-    if (!cached) return false;
-    this.say(` ---> Using cache\n ---> ${shortId(cached.id)}\n`);
-    Object.assign(stage, { config: cached.config, imageId: cached.id, key });
-    return true;
-  }
-
-  /** Commits a step's changes (the directory's tree, unless empty) on top of the stage. */
-  private async commitChanges(stage: Stage, key: string, changes: string, createdBy: string) {
-    const include = await layerFilter(changes);
-    this.history(stage, createdBy, include === undefined);
-    const layer = include && directoryTar(changes, { overlayWhiteouts: true, include });
-    const record = await this.deps.images.commitBuild(stage.config, layer, []);
-    await this.deps.cache.set(key, record.id);
-    Object.assign(stage, { config: record.config, imageId: record.id, key });
-    this.say(` ---> ${shortId(record.id)}\n`);
-  }
-
-  /** Mounts a fresh snapshot of the stage's image, lets `change` edit it, commits what changed. */
-  private async changeSnapshot(
-    stage: Stage,
-    key: string,
-    createdBy: string,
-    change: (rootfs: string) => Promise<void>,
-  ): Promise<void> {
-    const parent = await this.commit(stage);
-    await this.withSnapshot(parent, async (id) => {
-      await this.deps.images.withSnapshotMounted(id, change);
-      await this.commitChanges(stage, key, this.deps.images.snapshotChanges(id), createdBy);
-    });
-  }
-
-  /** A snapshot of an image for the length of `use`, removed after. */
-  private async withSnapshot<T>(imageId: string, use: (id: string) => Promise<T>): Promise<T> {
-    const id = `build-${randomBytes(8).toString('hex')}`;
-    await holdResource(this.deps.workDirectory, 'snapshot', id);
-    await this.deps.images.createSnapshot(id, imageId, 'build');
-    try {
-      return await use(id);
-    } finally {
-      await this.deps.images.removeSnapshot(id);
-      await releaseResource(this.deps.workDirectory, 'snapshot', id);
-    }
-  }
-
   private async run(stage: Stage, instruction: Instruction): Promise<void> {
     const config = stage.config.config ?? {};
     const argv = commandOf(instruction, config.Shell as string[] | undefined);
@@ -378,8 +299,8 @@ export class Builder {
       )
       .map(([name, value]) => `${name}=${value}`);
     const key = chainKey(stage.key, 'RUN', JSON.stringify(argv), JSON.stringify(argEnv));
-    if (await this.fromCache(stage, key)) return;
-    const parent = await this.commit(stage);
+    if (await this.commits.fromCache(stage, key)) return;
+    const parent = await this.commits.commit(stage);
     await runStepContainer(this.deps.containers, {
       image: parent,
       argv,
@@ -387,7 +308,7 @@ export class Builder {
       workingDir: config.WorkingDir,
       user: config.User,
       output: (text) => this.say(text),
-      withChanges: (changes) => this.commitChanges(stage, key, changes, argv.join(' ')),
+      withChanges: (changes) => this.commits.commitChanges(stage, key, changes, argv.join(' ')),
       changesOf: (id) => this.deps.images.snapshotChanges(id),
       signal: this.deps.signal,
       workDirectory: this.deps.workDirectory,
@@ -425,8 +346,8 @@ export class Builder {
         treeKey,
         digest,
       );
-      if (await this.fromCache(stage, key)) return;
-      await this.changeSnapshot(
+      if (await this.commits.fromCache(stage, key)) return;
+      await this.commits.changeSnapshot(
         stage,
         key,
         `/bin/sh -c #(nop) ${instruction.keyword} ${instruction.args}`,
@@ -450,10 +371,12 @@ export class Builder {
   ): Promise<void> {
     if (from === undefined) return use(this.context, 'context');
     const stage = this.stageNamed(from);
-    const imageId = stage ? await this.commit(stage) : (await this.deps.images.get(from))?.id;
+    const imageId = stage
+      ? await this.commits.commit(stage)
+      : (await this.deps.images.get(from))?.id;
     if (imageId === undefined)
       throw new Error(`COPY --from=${from}: no such stage, and no local image of that name`);
-    await this.withSnapshot(imageId, (id) =>
+    await this.commits.withSnapshot(imageId, (id) =>
       this.deps.images.withSnapshotMounted(id, (root) =>
         use({ root, include: () => true, preserveOwner: true }, imageId),
       ),
@@ -466,26 +389,18 @@ export class Builder {
       expandWord(instruction.args, this.escapeToken, this.lookup(stage)),
     );
     const key = chainKey(stage.key, 'WORKDIR', path);
-    if (await this.fromCache(stage, key)) return;
-    await this.commit(stage);
+    if (await this.commits.fromCache(stage, key)) return;
+    await this.commits.commit(stage);
     stage.config.config = { ...stage.config.config, WorkingDir: path };
-    await this.changeSnapshot(stage, key, `/bin/sh -c #(nop) WORKDIR ${path}`, async (rootfs) => {
-      await mkdir(await resolveScoped(rootfs, path), { recursive: true, mode: 0o755 });
-    });
+    await this.commits.changeSnapshot(
+      stage,
+      key,
+      `/bin/sh -c #(nop) WORKDIR ${path}`,
+      async (rootfs) => {
+        await mkdir(await resolveScoped(rootfs, path), { recursive: true, mode: 0o755 });
+      },
+    );
   }
-}
-
-/**
- * Which of a snapshot's changes belong in the layer: not the mount points of the files
- * the engine bind-mounts (nor /etc, when overlay copied it up only to hold them).
- * Undefined when nothing else changed.
- */
-async function layerFilter(changes: string): Promise<((path: string) => boolean) | undefined> {
-  const top = await readdir(changes);
-  const etc = top.includes('etc') ? await readdir(`${changes}/etc`).catch(() => []) : [];
-  const etcChanged = etc.some((name) => !MOUNTED_FILES.has(`etc/${name}`));
-  if (!etcChanged && top.every((name) => name === 'etc')) return undefined;
-  return (path) => !MOUNTED_FILES.has(path) && (path !== 'etc' || etcChanged);
 }
 
 function parseMode(text: string): number {
