@@ -58,6 +58,9 @@ describe('parseDockerfile', () => {
       /^app\.Dockerfile:1: invalid escape token 'x'/,
     );
     expect(() => parseDockerfile('# just a comment\n')).toThrow('no build stage');
+    expect(() => parseDockerfile('FROM busybox\nRUN --mount=type=cache,target=/c true\n')).toThrow(
+      'Dockerfile:2: unknown flag for RUN: --mount',
+    );
   });
 });
 

@@ -45,7 +45,14 @@ export const KNOWN_INSTRUCTIONS = [
   'WORKDIR',
 ];
 
-const TAKES_FLAGS = new Set(['ADD', 'COPY', 'FROM', 'HEALTHCHECK', 'RUN']);
+/** The flags each instruction takes (RUN's --mount, --network and --security need BuildKit). */
+const FLAGS: Record<string, string[]> = {
+  ADD: ['chown', 'chmod', 'checksum', 'keep-git-dir', 'link'],
+  COPY: ['from', 'chown', 'chmod', 'link'],
+  FROM: ['platform'],
+  HEALTHCHECK: ['interval', 'timeout', 'start-period', 'start-interval', 'retries'],
+  RUN: [],
+};
 const TAKES_JSON = new Set(['ADD', 'CMD', 'COPY', 'ENTRYPOINT', 'RUN', 'SHELL', 'VOLUME']);
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(.*?)\s*$/;
 const FLAG = /^--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\S*))?(?:\s+|$)/;
@@ -107,7 +114,13 @@ export function parseInstruction(text: string, line: number, file: string): Inst
     throw new BuildError(`unknown instruction: ${word}`, file, line);
   let args = (match?.[2] ?? '').trim();
   let flags: Record<string, string> = {};
-  if (TAKES_FLAGS.has(keyword)) ({ flags, rest: args } = splitFlags(args));
+  const known = FLAGS[keyword];
+  if (known) {
+    ({ flags, rest: args } = splitFlags(args));
+    const unknown = Object.keys(flags).find((flag) => !known.includes(flag));
+    if (unknown !== undefined)
+      throw new BuildError(`unknown flag for ${keyword}: --${unknown}`, file, line);
+  }
   const instruction: Instruction = { line, keyword, flags, args };
   const json = TAKES_JSON.has(keyword) ? parseJsonForm(args) : undefined;
   if (json) instruction.json = json;
