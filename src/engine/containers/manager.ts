@@ -94,7 +94,7 @@ export class ContainerManager {
   private readonly store: JsonStore<ContainerRecord>;
   private shuttingDown = false;
   /** Config.User resolved against an image's unchanged /etc, by image id and user. */
-  private readonly imageUsers = new Map<string, UserIds>();
+  private readonly imageUsers = new Map<string, Promise<UserIds>>();
 
   constructor(private readonly deps: ManagerDeps) {
     // Saved at every create, start, exit and stop; what a power loss takes back is
@@ -348,11 +348,13 @@ export class ContainerManager {
     if (await images.snapshotChanged(record.Id, 'etc')) {
       return images.withSnapshotMounted(record.Id, (rootfs) => resolveUser(rootfs, spec));
     }
+    // The promise is kept, so containers of one image starting together share one lookup.
     const key = `${record.Image} ${spec}`;
     let ids = this.imageUsers.get(key);
     if (!ids) {
-      ids = await images.withSnapshotMounted(record.Id, (rootfs) => resolveUser(rootfs, spec));
+      ids = images.withSnapshotMounted(record.Id, (rootfs) => resolveUser(rootfs, spec));
       this.imageUsers.set(key, ids);
+      ids.catch(() => this.imageUsers.delete(key));
     }
     return ids;
   }
