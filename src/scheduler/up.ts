@@ -30,7 +30,7 @@ export interface UpOptions {
   timeout?: number;
   /** --remove-orphans: remove containers of services no longer defined. */
   removeOrphans?: boolean;
-  /** Builds the images of services with `build:` before anything else. */
+  /** Builds the images of services with `build:` before anything else; default: the missing ones. */
   build?: Omit<BuildImagesOptions, 'services'>;
 }
 
@@ -135,9 +135,11 @@ export async function upProject(
   const requested = options.services ?? [];
   const withDependencies = Object.keys(selectServices(project, requested).services);
   const services = options.noDeps && requested.length > 0 ? requested : withDependencies;
-  const built = options.build
-    ? await buildImages(engine, project, { ...options.build, services })
-    : [];
+  const built = await buildImages(engine, project, {
+    policy: 'missing',
+    ...options.build,
+    services,
+  });
   const observed = await observeProject(engine, project);
   const plan = recreateRebuilt(
     planConvergence(project, observed, {
