@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/engine/client.js';
 import { startEngineWithBusybox, stopTestEngine, type TestEngine } from './support.js';
@@ -179,6 +181,28 @@ describe('container lifecycle', () => {
     await start(id);
     expect(await removed).toMatchObject({ StatusCode: 5 });
     await expect(inspect(id)).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('mounts the rootfs only inside the container and leaves nothing of it after remove', async () => {
+    const id = await create('rootfs-inside', {
+      Cmd: ['sh', '-c', 'echo changed > /etc/motd; exec sleep 1000'],
+      User: 'nobody',
+    });
+    await start(id);
+    const { State } = await engine.client.request<{ State: { Pid: number } }>(
+      'GET',
+      `/containers/${id}/json`,
+    );
+    const hostMounts = () => readFileSync('/proc/self/mountinfo', 'utf8');
+    expect(hostMounts()).not.toContain(join(engine.root, 'images'));
+    // Its files are there for whoever looks through the container's root.
+    expect(existsSync(`/proc/${State.Pid}/root/bin/busybox`)).toBe(true);
+    const exec = await docker(['exec', 'rootfs-inside', 'id', '-un']);
+    expect(exec.stdout.trim()).toBe('nobody');
+    await engine.client.request('DELETE', `/containers/${id}`, { query: { force: '1' } });
+    expect(hostMounts()).not.toContain(engine.root);
+    expect(readdirSync(join(engine.root, 'images', 'snapshots'))).not.toContain(id);
+    expect(existsSync(join(engine.root, 'run', 'tcrun', id))).toBe(false);
   });
 
   it('attaches stdin with docker run -i and passes a TTY through exec -t', async () => {
