@@ -200,7 +200,8 @@ describe('container lifecycle', () => {
     const exec = await docker(['exec', 'rootfs-inside', 'id', '-un']);
     expect(exec.stdout.trim()).toBe('nobody');
     await engine.client.request('DELETE', `/containers/${id}`, { query: { force: '1' } });
-    expect(hostMounts()).not.toContain(engine.root);
+    expect(hostMounts()).not.toContain(join(engine.root, 'images'));
+    expect(hostMounts()).not.toContain(id.slice(0, 12));
     expect(readdirSync(join(engine.root, 'images', 'snapshots'))).not.toContain(id);
     expect(existsSync(join(engine.root, 'run', 'tcrun', id))).toBe(false);
   });
