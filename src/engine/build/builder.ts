@@ -313,6 +313,7 @@ export class Builder {
       signal: this.deps.signal,
       workDirectory: this.deps.workDirectory,
     });
+    this.commits.announce(stage);
   }
 
   private async copy(stage: Stage, instruction: Instruction): Promise<void> {

@@ -61,8 +61,8 @@ export async function runStepContainer(containers: ContainerManager, step: RunSt
     await step.withChanges(step.changesOf(id));
   } finally {
     step.signal.removeEventListener('abort', kill);
+    step.output(`Removing intermediate container ${id.slice(0, 12)}\n`);
     await containers.remove(id, true, true);
     await releaseResource(step.workDirectory, 'container', id);
-    step.output(` ---> Removed intermediate container ${id.slice(0, 12)}\n`);
   }
 }

@@ -98,7 +98,11 @@ export class StepCommitter {
     const record = await this.deps.images.commitBuild(stage.config, layer, []);
     await this.deps.cache.set(key, record.id);
     Object.assign(stage, { config: record.config, imageId: record.id, key });
-    this.deps.say(` ---> ${shortId(record.id)}\n`);
+  }
+
+  /** Tells the client the image a step made, as Docker's builder does. */
+  announce(stage: Stage): void {
+    this.deps.say(` ---> ${shortId(stage.imageId ?? '')}\n`);
   }
 
   /** Mounts a fresh snapshot of the stage's image, lets `change` edit it, commits what changed. */
@@ -113,6 +117,7 @@ export class StepCommitter {
       await this.deps.images.withSnapshotMounted(id, change);
       await this.commitChanges(stage, key, this.deps.images.snapshotChanges(id), createdBy);
     });
+    this.announce(stage);
   }
 
   /** A snapshot of an image for the length of `use`, removed after. */
