@@ -9,8 +9,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { runProgram } from '../src/engine/containers/runtime.js';
+import { useProgramRunner } from '../src/network/ip-batch.js';
 import { createNetns, destroyNetns } from '../src/network/netns.js';
 import { NetworkManager } from '../src/network/network-manager.js';
+
+// As in the engine: programs run through its spawner, not by forks of this process.
+useProgramRunner(runProgram);
 
 const containers = Number(process.argv[2] ?? 50);
 const rounds = Number(process.argv[3] ?? 5);

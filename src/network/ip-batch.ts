@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { EngineError } from '../engine/errors.js';
 
 /**
@@ -14,8 +15,41 @@ export async function ipBatch(lines: string[], netns?: string): Promise<void> {
   await runWithInput(command, args, `${lines.join('\n')}\n`);
 }
 
+/** What running a program gave: its exit status (127 when it could not run) and output. */
+export interface ProgramResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export type ProgramRunner = (
+  program: string,
+  args: string[],
+  input: string,
+) => Promise<ProgramResult>;
+
+let runner: ProgramRunner = spawnProgram;
+
+/**
+ * How this library runs its programs (ip, unshare, umount, iptables, nft). By default it
+ * spawns them itself; the engine hands in its spawner (runProgram of
+ * src/engine/containers/runtime.ts), so no program costs a fork of the engine.
+ */
+export function useProgramRunner(run: ProgramRunner): void {
+  runner = run;
+}
+
 /** Runs a command feeding it `input`; a non-zero exit becomes an EngineError with its stderr. */
-export function runWithInput(command: string, args: string[], input = ''): Promise<string> {
+export async function runWithInput(command: string, args: string[], input = ''): Promise<string> {
+  const result = await runner(command, args, input).catch((error: Error) => {
+    throw new EngineError(500, `${command}: ${error.message}`);
+  });
+  if (result.status === 0) return result.stdout;
+  const detail = result.stderr.trim() || `exit code ${result.status}`;
+  throw new EngineError(500, `${command} ${args.join(' ')} failed: ${detail}`);
+}
+
+function spawnProgram(command: string, args: string[], input: string): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -26,13 +60,9 @@ export function runWithInput(command: string, args: string[], input = ''): Promi
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
     });
-    child.on('error', (error) => reject(new EngineError(500, `${command}: ${error.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) resolve(stdout);
-      else {
-        const detail = stderr.trim() || `exit code ${code}`;
-        reject(new EngineError(500, `${command} ${args.join(' ')} failed: ${detail}`));
-      }
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      resolve({ status: code ?? 128 + (signal ? osConstants.signals[signal] : 0), stdout, stderr });
     });
     child.stdin.on('error', () => {});
     child.stdin.end(input);

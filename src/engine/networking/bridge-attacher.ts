@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import { upstreamsFromResolvConf } from '../../network/dns-forwarder.js';
 import type { FirewallTool } from '../../network/firewall-backend.js';
+import { useProgramRunner } from '../../network/ip-batch.js';
 import { destroyNetns, listNetns } from '../../network/netns.js';
 import { toApiEndpointSettings, toApiNetwork } from '../../network/network-api.js';
 import { NetworkFirewall } from '../../network/network-firewall.js';
@@ -11,6 +12,7 @@ import type { EndpointRecord, NetworkRecord } from '../../network/network-store.
 import { PortProxy, requestsFromPortBindings } from '../../network/port-proxy.js';
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
 import type { NetworkAttacher, NetworkPlan, NetworkSummary } from '../containers/network-attach.js';
+import { runProgram } from '../containers/runtime.js';
 import { badParameter, conflict, notFound } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { EnginePaths } from '../paths.js';
@@ -51,13 +53,15 @@ export class BridgeAttacher implements NetworkAttacher {
    * Loads the networks (bridges, DNS servers and firewall rules come back) and makes sure
    * `bridge` exists. Networks are kept apart by the host's iptables or nft (`firewall`
    * picks one; default: iptables when present), and with `ipMasquerade` (Docker's default)
-   * non-internal networks reach out through NAT.
+   * non-internal networks reach out through NAT. The network library runs its programs
+   * through the engine's spawner from then on.
    */
   static async open(
     paths: EnginePaths,
     log: Logger,
     options: { events: EventBus; ipMasquerade: boolean; firewall?: FirewallTool },
   ): Promise<BridgeAttacher> {
+    useProgramRunner(runProgram);
     const firewall = await NetworkFirewall.detect({
       masquerade: options.ipMasquerade,
       tools: options.firewall && [options.firewall],
