@@ -89,6 +89,13 @@ describe('docker build (legacy builder) against the engine', () => {
     const rebuilt = await ok('build', '--no-cache', '-t', 'cached-app', directory);
     expect(rebuilt).toContain('Running in');
     expect(rebuilt).not.toContain('Using cache');
+
+    expect(await ok('images', '--filter', 'dangling=true', '-q')).not.toBe('');
+    await ok('builder', 'prune', '-f');
+    expect(await ok('images', '--filter', 'dangling=true', '-q')).toBe('');
+    expect(await ok('run', '--rm', 'cached-app')).toContain('hello world');
+    const afterPrune = await ok('build', '-t', 'cached-app', directory);
+    expect(afterPrune).toContain('Running in');
   });
 
   it('passes build args and copies from an earlier stage', async () => {

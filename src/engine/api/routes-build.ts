@@ -65,6 +65,21 @@ export function registerBuildRoutes(app: FastifyInstance, engine: Engine): void 
     snapshot: (id) => engine.images().removeSnapshot(id),
   });
 
+  // The build cache is the untagged images builds made: pruning removes those no container
+  // uses. Their layers are mostly shared with other images, so no space is claimed back.
+  app.post('/build/prune', async () => {
+    const images = engine.images();
+    const pruned: string[] = [];
+    for (const id of await cache.images()) {
+      const image = await images.get(id);
+      if (image && (image.repoTags.length > 0 || images.snapshotUsers(id).length > 0)) continue;
+      if (image) await images.remove(id);
+      pruned.push(id);
+    }
+    await cache.forget(pruned);
+    return { CachesDeleted: pruned, SpaceReclaimed: 0 };
+  });
+
   app.post('/build', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {
     const options = buildOptions(request.query);
     await cleared;
