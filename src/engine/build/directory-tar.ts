@@ -24,21 +24,33 @@ export interface DirectoryTarOptions {
 
 type Pack = ReturnType<typeof tarPack>;
 
-const OPAQUE_XATTR = 'trusted.overlay.opaque';
+const OVERLAY_XATTRS = /^trusted\.overlay\.(opaque|redirect|metacopy)="?([^"]*)"?$/;
 const execFileAsync = promisify(execFile);
 
-/** Absolute paths of the directories overlay marked opaque, read with one getfattr run. */
+/**
+ * Absolute paths of the directories overlay marked opaque, read with one getfattr run.
+ * Renamed directories and metadata-only copies (overlay's redirect_dir and metacopy
+ * features) keep their content in the lower layers, where a layer cannot take it from:
+ * those are refused.
+ */
 async function opaqueDirectories(root: string): Promise<Set<string>> {
   const { stdout } = await execFileAsync(
     'getfattr',
-    ['-R', '-h', '--absolute-names', '-d', '-m', `^${OPAQUE_XATTR.replaceAll('.', '\\.')}$`, root],
+    ['-R', '-h', '--absolute-names', '-d', '-m', '^trusted\\.overlay\\.', root],
     { maxBuffer: 64 * 1024 * 1024 },
   );
   const opaque = new Set<string>();
   let file: string | undefined;
   for (const line of stdout.split('\n')) {
     if (line.startsWith('# file: ')) file = line.slice('# file: '.length);
-    else if (file && line === `${OPAQUE_XATTR}="y"`) opaque.add(file);
+    const match = OVERLAY_XATTRS.exec(line);
+    if (!file || !match) continue;
+    if (match[1] === 'opaque' && match[2] === 'y') opaque.add(file);
+    else if (match[1] !== 'opaque') {
+      throw new Error(
+        `cannot commit ${file}: overlay's ${match[1] === 'redirect' ? 'redirect_dir' : 'metacopy'} feature is on (mount overlay with redirect_dir=off,metacopy=off)`,
+      );
+    }
   }
   return opaque;
 }
