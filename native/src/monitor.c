@@ -323,15 +323,17 @@ static void remove_container(monitor_ctx *m) {
   remove_tree(m->o->state_dir);
 }
 
+/* The exit file comes last: whoever sees it finds the log complete, the attach socket gone and, with
+ * --rm, the container deleted. */
 static void finish(monitor_ctx *m) {
   json_log_close(&m->log);
+  attach_close(&m->attach);
   if (m->o->remove_on_exit) remove_container(m);
   if (m->o->exit_file) {
     char text[16];
     int len = snprintf(text, sizeof(text), "%d", exit_status_of(m->status));
     write_file_atomic(m->o->exit_file, text, (size_t)len, 0644);
   }
-  attach_close(&m->attach);
 }
 
 static int block_signals(monitor_ctx *m) {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectNoLeaks, Sandbox, waitFor } from './harness.js';
@@ -62,7 +62,8 @@ describe('overlay rootfs (annotation org.tcompose.rootfs.overlay)', () => {
     // The rootfs exists in the container's mount namespace, not on the host.
     expect(hostMounts().includes(join(snapshot, 'merged'))).toBe(false);
     expect(readFileSync(`/proc/${pid}/root/layer.txt`, 'utf8')).toBe('from the lower layer\n');
-    await waitFor(() => readFileSync(join(snapshot, 'upper', 'new.txt'), 'utf8') === 'written\n');
+    const written = join(snapshot, 'upper', 'new.txt');
+    await waitFor(() => existsSync(written) && readFileSync(written, 'utf8') === 'written\n');
     expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
     expectNoLeaks(sandbox, id, [pid]);
     expect(hostMounts().includes(snapshot)).toBe(false);
