@@ -2,9 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -18,6 +21,24 @@ static int join(const char *path, int flag, const char *what) {
   errno = saved;
   if (rc < 0) return fail_errno("linux.namespaces: join the %s namespace %s", what, path);
   return 0;
+}
+
+/* A new network namespace starts with lo down; containers expect 127.0.0.1 to work, as Docker gives it. */
+static int loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail_errno("bring up lo: socket");
+  struct ifreq request;
+  memset(&request, 0, sizeof(request));
+  strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(fd, SIOCGIFFLAGS, &request);
+  if (rc == 0 && !(request.ifr_flags & IFF_UP)) {
+    request.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc < 0 ? fail_errno("bring up lo") : 0;
 }
 
 int namespaces_prepare_pid(const config *cfg) {
@@ -45,6 +66,7 @@ int namespaces_enter(const config *cfg, int cgroup_phase) {
     if (!ns->path && ns->flag != CLONE_NEWPID && (ns->flag == CLONE_NEWCGROUP) == cgroup_phase) fresh |= ns->flag;
   }
   if (fresh && unshare(fresh) < 0) return fail_errno("create namespaces");
+  if ((fresh & CLONE_NEWNET) && loopback_up() < 0) return -1;
   return 0;
 }
 

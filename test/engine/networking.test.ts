@@ -350,6 +350,23 @@ describe('bridge networks through the real docker CLI', () => {
     expect(shared).toContain((await inspect<ContainerJson>(`a${suffix}`)).Id.slice(0, 12));
   });
 
+  it('lets container: join a none container, whose namespace the runtime made', async () => {
+    await ok('run', '-d', '--network', 'none', '--name', `lone${suffix}`, 'busybox', 'sleep', '60');
+    const own = await ok('exec', `lone${suffix}`, 'readlink', '/proc/self/ns/net');
+    const joined = await ok(
+      'run',
+      '--rm',
+      '--network',
+      `container:lone${suffix}`,
+      'busybox',
+      'readlink',
+      '/proc/self/ns/net',
+    );
+    expect(joined.trim()).toBe(own.trim());
+    expect(own.trim()).not.toBe(readlinkSync('/proc/self/ns/net'));
+    await ok('rm', '-f', `lone${suffix}`);
+  });
+
   it('publishes ports on the host, reports them, and refuses a port in use', async () => {
     const port = await freePort();
     const id = await runHttpd(`pub${suffix}`, '-p', `127.0.0.1:${port}:80`);

@@ -123,9 +123,10 @@ export class BridgeAttacher implements NetworkAttacher {
           networks: { host: { NetworkID: builtinNetwork('host').Id, IPAddress: '' } },
         };
       case 'none': {
-        await this.freshSandbox(container.Id, []);
+        // Loopback only: tcrun makes the namespace (and brings lo up) as it creates the
+        // container, so there is nothing to set up here nor to unmount at the end.
         return {
-          namespace: { path: this.sandboxPath(container.Id) },
+          namespace: {},
           hosts: [],
           nameservers: [],
           networks: { none: { NetworkID: builtinNetwork('none').Id, IPAddress: '' } },
@@ -152,6 +153,9 @@ export class BridgeAttacher implements NetworkAttacher {
       const next = this.lookup(mode.reference);
       if (!next) throw notFound(`No such container: ${mode.reference}`);
       return this.sharedPlan(next);
+    }
+    if (mode.kind === 'none') {
+      return { namespace: { path: `/proc/${target.State.Pid}/ns/net` }, nameservers: [] };
     }
     const first = this.endpointsOf(target.Id)[0];
     return {
