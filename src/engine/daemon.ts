@@ -1,5 +1,5 @@
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { parseFirewallTool } from '../network/firewall-backend.js';
 import { handleUpgrade } from './api/hijack.js';
@@ -22,6 +22,7 @@ import { acquireLock } from './lock.js';
 import { BridgeAttacher } from './networking/bridge-attacher.js';
 import { enginePaths } from './paths.js';
 import { recoverContainers } from './recover.js';
+import { Trash } from './state/trash.js';
 import { VolumeManager } from './volumes.js';
 
 export interface DaemonOptions {
@@ -59,7 +60,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await mkdir(dir, { recursive: true });
     }
     const events = new EventBus();
-    const imageStore = await ImageStore.open(paths.images);
+    const trash = await Trash.open(join(paths.root, 'trash'));
+    const imageStore = await ImageStore.open(paths.images, { trash });
     const images = () => imageStore;
     const runtime = new Runtime(paths.tcrunRoot);
     const network = await BridgeAttacher.open(paths, log, {
@@ -78,6 +80,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       events,
       network,
       log,
+      trash,
     });
     network.useContainerLookup((reference) => containers.lookup(reference)?.record);
     const execs = new ExecManager(containers, runtime, events);
@@ -121,6 +124,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         app.server.closeAllConnections?.();
         await app.close();
         await network.close();
+        await trash.settle();
         await rm(paths.socket, { force: true });
         await releaseLock();
         log.info('engine stopped');

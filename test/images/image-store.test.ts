@@ -592,6 +592,7 @@ describe('crash safety', () => {
       'layers',
       'snapshots',
       'tmp',
+      'trash',
     ]);
   });
 });

@@ -7,6 +7,7 @@ import type { EventBus } from '../events.js';
 import type { ImageStoreLike } from '../image-access.js';
 import { containerRunDir, type EnginePaths } from '../paths.js';
 import { JsonStore } from '../state/store.js';
+import type { Trash } from '../state/trash.js';
 import type { VolumeManager } from '../volumes.js';
 import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
@@ -81,6 +82,8 @@ export interface ManagerDeps {
   events: EventBus;
   network: NetworkAttacher;
   log: Logger;
+  /** Takes the directories of removed containers. */
+  trash: Trash;
 }
 
 const cgroupParent = '/tcompose';
@@ -99,7 +102,10 @@ export class ContainerManager {
   constructor(private readonly deps: ManagerDeps) {
     // Saved at every create, start, exit and stop; what a power loss takes back is
     // reconciled with the runtime when the engine starts.
-    this.store = new JsonStore(deps.paths.containers, 'config.json', { durable: false });
+    this.store = new JsonStore(deps.paths.containers, 'config.json', {
+      durable: false,
+      trash: deps.trash,
+    });
     deps.volumes.setUsageLookup((name) => this.volumeUsers(name));
   }
 
@@ -677,7 +683,7 @@ export class ContainerManager {
     live.exitWatch?.stop();
     await Promise.all([
       this.deps.images().removeSnapshot(record.Id),
-      rm(runFiles(this.deps.paths, record.Id).dir, { recursive: true, force: true }),
+      this.deps.trash.discard(runFiles(this.deps.paths, record.Id).dir),
     ]);
     // The record goes last: a removal that failed before leaves a container to remove again.
     this.containers.delete(record.Id);

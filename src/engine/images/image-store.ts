@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
+import { Trash } from '../state/trash.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
 import { BlobStore, digestHex, sha256Digest } from './blob-store.js';
@@ -120,6 +121,7 @@ export class ImageStore {
   private constructor(
     readonly root: string,
     private index: IndexData,
+    private readonly trash: Trash,
   ) {
     this.blobs = new BlobStore(join(root, 'blobs'));
   }
@@ -132,11 +134,13 @@ export class ImageStore {
     return join(this.root, 'index.json');
   }
 
-  static async open(root: string): Promise<ImageStore> {
+  /** `trash` takes removed snapshots; without one the store keeps its own under `root`. */
+  static async open(root: string, options: { trash?: Trash } = {}): Promise<ImageStore> {
     for (const directory of ['layers', 'snapshots', 'tmp', 'empty']) {
       await mkdir(join(root, directory), { recursive: true });
     }
-    const store = new ImageStore(root, await readIndex(join(root, 'index.json')));
+    const trash = options.trash ?? (await Trash.open(join(root, 'trash')));
+    const store = new ImageStore(root, await readIndex(join(root, 'index.json')), trash);
     await store.blobs.init();
     await store.collectGarbage();
     for (const id of Object.keys(store.index.images)) await store.cacheConfig(id);
@@ -210,7 +214,7 @@ export class ImageStore {
 
   private async removeSnapshotDirectory(containerId: string): Promise<void> {
     await unmount(join(this.snapshotDirectory(containerId), 'merged'));
-    await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
+    await this.trash.discard(this.snapshotDirectory(containerId));
   }
 
   /** Flushes the filesystem (syncfs) so that new layers and snapshots are on disk before the index names them. */

@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../images/blob-store.js';
+import type { Trash } from './trash.js';
 
 export { writeFileAtomic };
 
@@ -17,7 +18,7 @@ export class JsonStore<T> {
   constructor(
     private readonly dir: string,
     private readonly file: string,
-    private readonly options: { durable: boolean } = { durable: true },
+    private readonly options: { durable: boolean; trash?: Trash } = { durable: true },
   ) {}
 
   objectDir(key: string): string {
@@ -46,7 +47,9 @@ export class JsonStore<T> {
     return values;
   }
 
+  /** With a trash the object's directory is put aside and deleted in the background. */
   async remove(key: string): Promise<void> {
-    await rm(this.objectDir(key), { recursive: true, force: true });
+    if (this.options.trash) await this.options.trash.discard(this.objectDir(key));
+    else await rm(this.objectDir(key), { recursive: true, force: true });
   }
 }
