@@ -13,7 +13,7 @@ import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
 import { createApiServer } from './api/server.js';
 import { ContainerManager } from './containers/manager.js';
-import { Runtime } from './containers/runtime.js';
+import { Runtime, runProgram } from './containers/runtime.js';
 import type { Engine } from './context.js';
 import { EventBus } from './events.js';
 import { ExecManager } from './exec.js';
@@ -60,7 +60,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await mkdir(dir, { recursive: true });
     }
     const events = new EventBus();
-    const trash = await Trash.open(join(paths.root, 'trash'));
+    const trash = await Trash.open(join(paths.root, 'trash'), async (path) => {
+      await runProgram('rm', ['-rf', '--', path]);
+    });
     const imageStore = await ImageStore.open(paths.images, { trash });
     const images = () => imageStore;
     const runtime = new Runtime(paths.tcrunRoot);

@@ -748,7 +748,7 @@ export class ImageStore {
       // Durable only when layers go with it: they are deleted next, and an index brought
       // back by a power loss must not name them. A snapshot brought back is only debris.
       await this.commitIndex(next, { durable: unused.length > 0 });
-      await rm(this.snapshotDirectory(containerId), { recursive: true, force: true });
+      await this.trash.discard(this.snapshotDirectory(containerId));
       await this.dropUnused(before);
     });
   }

@@ -11,12 +11,23 @@ import { join } from 'node:path';
 export class Trash {
   private readonly pending = new Set<Promise<void>>();
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly deleteTree: (path: string) => Promise<void>,
+  ) {}
 
-  static async open(dir: string): Promise<Trash> {
+  /**
+   * `deleteTree` does the background deletion; the engine hands it to a helper process
+   * (`rm -rf` through its spawner), so a tree's thousand unlinks cost its event loop nothing.
+   */
+  static async open(
+    dir: string,
+    deleteTree: (path: string) => Promise<void> = (path) =>
+      rm(path, { recursive: true, force: true }),
+  ): Promise<Trash> {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
-    return new Trash(dir);
+    return new Trash(dir, deleteTree);
   }
 
   /** Takes `path` out of sight now and deletes it later; a path that is not there is fine. */
@@ -29,7 +40,7 @@ export class Trash {
       await rm(path, { recursive: true, force: true });
       return;
     }
-    const deletion = rm(aside, { recursive: true, force: true })
+    const deletion = this.deleteTree(aside)
       .catch(() => undefined)
       .finally(() => this.pending.delete(deletion));
     this.pending.add(deletion);
