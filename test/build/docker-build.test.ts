@@ -40,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
 });
 
 describe('docker build (legacy builder) against the engine', () => {

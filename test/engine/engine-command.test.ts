@@ -33,7 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const pid = await lockHolder(join(root, 'engine.lock'));
   if (pid) process.kill(pid, 'SIGTERM');
-  expect(findLeaks(root, [])).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(findLeaks(root, [])).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
   await rm(root, { recursive: true, force: true });
 });
 

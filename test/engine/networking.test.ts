@@ -185,7 +185,7 @@ afterAll(async () => {
   const netnsDir = join(engine.root, 'run', 'netns');
   expect(existsSync(netnsDir) ? readdirSync(netnsDir) : []).toEqual([]);
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
   expect(seen.bridges.size).toBeGreaterThanOrEqual(3);
   const links = hostLinks();
   expect(links.filter((link) => seen.bridges.has(link) || seen.veths.has(link))).toEqual([]);

@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
 });
 
 interface Inspect {

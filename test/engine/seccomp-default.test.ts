@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
 });
 
 describe('the default seccomp profile, as in Docker', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
 import { EngineClient } from '../../src/engine/client.js';
+import { bridgeName } from '../../src/network/names.js';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -89,10 +90,14 @@ export interface Leaks {
   processes: string[];
   mounts: string[];
   cgroups: string[];
+  bridges: string[];
 }
 
-/** What of this engine's root is still on the machine: processes, mounts, cgroups. */
-export function findLeaks(root: string, ids: string[]): Leaks {
+/**
+ * What of this engine's root is still on the machine: processes, mounts, cgroups, and the
+ * bridges of the networks it had.
+ */
+export function findLeaks(root: string, ids: string[], networkIds: string[] = []): Leaks {
   const processes: string[] = [];
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
@@ -113,12 +118,15 @@ export function findLeaks(root: string, ids: string[]): Leaks {
       if (existsSync(path)) cgroups.push(path);
     }
   }
-  return { processes, mounts, cgroups };
+  const bridges = networkIds
+    .map((id) => bridgeName(id))
+    .filter((name) => existsSync(`/sys/class/net/${name}`));
+  return { processes, mounts, cgroups, bridges };
 }
 
 /**
- * Removes every container, stops the engine, and reports what leaked (the test asserts
- * there is nothing); then deletes the data root.
+ * Removes every container and network, stops the engine, and reports what leaked (the test
+ * asserts there is nothing); then deletes the data root.
  */
 export async function stopTestEngine(engine: TestEngine): Promise<Leaks> {
   const ids = await createdIds(engine).catch(() => [] as string[]);
@@ -130,8 +138,20 @@ export async function stopTestEngine(engine: TestEngine): Promise<Leaks> {
       .request('DELETE', `/containers/${container.Id}`, { query: { force: 1, v: 1 } })
       .catch(() => undefined);
   }
+  const networks = await engine.client
+    .request<{ Id: string; Name: string }[]>('GET', '/networks')
+    .catch(() => []);
+  const bridges = networks.filter((network) => !['host', 'none'].includes(network.Name));
+  for (const network of bridges) {
+    if (network.Name === 'bridge') continue;
+    await engine.client.request('DELETE', `/networks/${network.Id}`).catch(() => undefined);
+  }
   if (engine.process.exitCode === null) await engine.kill('SIGTERM');
-  const leaks = findLeaks(engine.root, ids);
+  const leaks = findLeaks(
+    engine.root,
+    ids,
+    bridges.map((network) => network.Id),
+  );
   if (leaks.mounts.length === 0 && leaks.processes.length === 0) {
     await rm(engine.root, { recursive: true, force: true });
   }

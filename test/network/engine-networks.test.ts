@@ -55,7 +55,7 @@ afterAll(async () => {
   const listed = await ok('network', 'ls', '--no-trunc', '--format', '{{.ID}}');
   for (const id of listed.split('\n')) networkIds.add(id);
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
   const rules = execFileSync('iptables-save', { encoding: 'utf8' });
   expect([...networkIds].filter((id) => rules.includes(`tcompose:${id.slice(0, 12)}`))).toEqual([]);
 });

@@ -251,7 +251,12 @@ describe.each(['iptables', 'nft'])(
       if (server) await stopProcess(server);
       await destroyNetns(outside);
       await destroyNetns(engineNs);
-      expect(findLeaks(root, containers)).toEqual({ processes: [], mounts: [], cgroups: [] });
+      expect(findLeaks(root, containers)).toEqual({
+        processes: [],
+        mounts: [],
+        cgroups: [],
+        bridges: [],
+      });
       expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(hostForwarding);
       await rm(root, { recursive: true, force: true });
     });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
 });
 
 function httpGet(port: number, path: string): Promise<string> {

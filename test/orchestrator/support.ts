@@ -107,7 +107,7 @@ export function engineForFile(): () => TestEngine {
   afterAll(async () => {
     if (!engine) return;
     const leaks = await stopTestEngine(engine);
-    expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+    expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
   });
   return () => {
     if (!engine) throw new Error('the test engine is not started yet');

@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [] });
+  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
 });
 
 /** A stack without networking needs: it runs on any engine, bridge networking or not. */
