@@ -48,6 +48,18 @@ describe('docker cp against the engine archive endpoints', () => {
     expect(into.stderr).toBe('');
     expect(into.code).toBe(0);
     expect(await inWeb('cat /data/note.txt')).toBe('hello from the host\n');
+    const events = await runDocker(engine, [
+      'events',
+      '--since',
+      '0',
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'event=extract-to-dir',
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Action}}',
+    ]);
+    expect(events.stdout).toBe(`${web} extract-to-dir\n`);
 
     await inWeb(
       'mkdir -p /tmp/tree/sub && echo deep > /tmp/tree/sub/file && ln -s sub/file /tmp/tree/link',

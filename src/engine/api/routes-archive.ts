@@ -40,6 +40,16 @@ async function withContainerRoot<T>(
   return engine.images().withSnapshotMounted(record.Id, work);
 }
 
+/** Docker's event after a copy out of (`archive-path`) or into (`extract-to-dir`) a container. */
+function announce(engine: Engine, reference: string, action: 'archive-path' | 'extract-to-dir') {
+  const { record } = engine.containers.find(reference);
+  engine.events.publish('container', action, record.Id, {
+    ...record.Config.Labels,
+    image: record.ImageName,
+    name: record.Name.slice(1),
+  });
+}
+
 /** Docker's archive endpoints, which `docker cp` and `tcompose cp` use. */
 export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): void {
   app.head('/containers/:id/archive', async (request: ArchiveRequest, reply: FastifyReply) => {
@@ -66,6 +76,7 @@ export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): voi
           request.log.warn({ err: error, path }, 'archive stream ended early');
         });
       });
+      announce(engine, request.params.id, 'archive-path');
       return reply;
     },
   );
@@ -79,6 +90,7 @@ export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): voi
         copyOwners: queryFlag(request.query.copyUIDGID),
       });
     });
+    announce(engine, request.params.id, 'extract-to-dir');
     await reply.code(200).send();
   });
 }
