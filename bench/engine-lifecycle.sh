@@ -21,7 +21,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
+TCOMPOSE_IP_MASQ=0 TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
 engine_pid=$!
 for _ in $(seq 100); do curl -sf --unix-socket "$socket" http://engine/_ping >/dev/null && break; sleep 0.1; done
 api() { curl -sSf --unix-socket "$socket" "$@"; }

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
-TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
+TCOMPOSE_IP_MASQ=0 TCOMPOSE_ROOT=$work TCOMPOSE_HOST=$socket node --max-semi-space-size=2 dist/engine/main.js 2>"$work/engine.log" &
 engine_pid=$!
 for _ in $(seq 100); do api http://engine/_ping >/dev/null 2>&1 && break; sleep 0.1; done
 bash scripts/busybox-image.sh "$work/busybox.tar" >/dev/null
