@@ -28,10 +28,12 @@ if [ -n "$PEERS" ]; then bash "$PEERS_DIR/peers-setup.sh" all >"$OUT/peers-setup
 STACKS=$LAB/stacks bash "$PEERS_DIR/peers-stacks.sh" >"$OUT/peers-stacks.log" 2>&1
 
 work=$(mktemp -d /tmp/tcompose-peers-XXXXXX)
-export TCOMPOSE_ROOT=$work/root TCOMPOSE_HOST=$work/engine.sock
+run_id=$$
+# NAT stays off: on these machines no container may reach the uplink.
+export TCOMPOSE_ROOT=$work/root TCOMPOSE_HOST=$work/engine.sock TCOMPOSE_IP_MASQ=0
 tc="node $repo/dist/cli/main.js --progress quiet"
 cleanup() {
-  for st in $STACK_NAMES; do $tc -p "tc$st" -f "$LAB/stacks/$st/compose.yaml" down >/dev/null 2>&1 || true; done
+  for st in $STACK_NAMES; do $tc -p "tc$st$run_id" -f "$LAB/stacks/$st/compose.yaml" down >/dev/null 2>&1 || true; done
   $tc engine stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -42,12 +44,13 @@ bash scripts/busybox-image.sh "$work/busybox.tar" >/dev/null
 $tc image load -i "$work/busybox.tar" >/dev/null
 $tc image tag busybox busybox:local
 
-# One command line per tool for a stack; projects get distinct names so tools never meet.
+# One command line per tool for a stack; projects get names of their own per tool and run, so
+# tools never meet and nothing an earlier run left (dockerd keeps stale endpoints) gets in the way.
 tool_cmd() { # tool stack -> command prefix
   case $1 in
-    tcompose) echo "$tc -p tc$2 -f $LAB/stacks/$2/compose.yaml" ;;
-    docker) echo "docker-compose -p dc$2 -f $LAB/stacks/$2/compose.yaml" ;;
-    podman) echo "podman-compose -p pc$2 -f $LAB/stacks/$2/compose.yaml" ;;
+    tcompose) echo "$tc -p tc$2$run_id -f $LAB/stacks/$2/compose.yaml" ;;
+    docker) echo "docker-compose -p dc$2$run_id -f $LAB/stacks/$2/compose.yaml" ;;
+    podman) echo "podman-compose -p pc$2$run_id -f $LAB/stacks/$2/compose.yaml" ;;
   esac
 }
 
@@ -56,7 +59,7 @@ bench() {
   local name=$1 runs=$2 st=$3 op=$4 prep=$5 args=() tool c
   for tool in tcompose $PEERS; do
     c=$(tool_cmd "$tool" "$st")
-    args+=(--prepare "$c $prep >/dev/null 2>&1" -n "$tool $op $st" "$c $op")
+    args+=(--prepare "$c $prep >/dev/null 2>&1 || true" -n "$tool $op $st" "$c $op")
   done
   hyperfine --warmup 1 --runs "$runs" --export-json "$OUT/$name.json" "${args[@]}" >"$OUT/$name.txt" 2>&1
 }
