@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClientError } from '../../src/engine/client.js';
-import { busyboxTar, repo, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import { busyboxTar, repo, startTestEngine, stopWithoutLeaks, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 
@@ -11,10 +11,7 @@ beforeAll(async () => {
   engine = await startTestEngine();
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 /** Sends exactly the given bytes as a request body, to test what the client would never send. */
 function raw(method: string, path: string, body?: string, contentType = 'application/json') {

@@ -7,7 +7,7 @@ import {
   repo,
   runDocker,
   startTestEngine,
-  stopTestEngine,
+  stopWithoutLeaks,
   type TestEngine,
 } from './support.js';
 
@@ -26,10 +26,7 @@ beforeAll(async () => {
   engine = await startTestEngine();
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 describe('the real docker CLI against the engine', () => {
   it('negotiates the version and shows info', async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import { busyboxTar, startTestEngine, stopWithoutLeaks, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 let docker: Docker;
@@ -12,10 +12,7 @@ beforeAll(async () => {
   docker = new Docker({ socketPath: engine.socket });
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 async function collect(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/engine/client.js';
-import { startEngineWithBusybox, stopTestEngine, type TestEngine } from './support.js';
+import { startEngineWithBusybox, stopWithoutLeaks, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 
@@ -11,10 +11,7 @@ beforeAll(async () => {
   engine = await startEngineWithBusybox();
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 interface Inspect {
   Id: string;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngineWithBusybox, stopTestEngine, type TestEngine } from './support.js';
+import { startEngineWithBusybox, stopWithoutLeaks, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 
@@ -7,10 +7,7 @@ beforeAll(async () => {
   engine = await startEngineWithBusybox();
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 interface Inspect {
   Id: string;

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxTar, startTestEngine, stopTestEngine, type TestEngine } from './support.js';
+import { busyboxTar, startTestEngine, stopWithoutLeaks, type TestEngine } from './support.js';
 
 let engine: TestEngine;
 
@@ -26,10 +26,7 @@ beforeAll(async () => {
   expect(loaded.stdout).toContain('Loaded image: busybox:latest');
 });
 
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+afterAll(() => stopWithoutLeaks(engine));
 
 describe('the default seccomp profile, as in Docker', () => {
   it('filters every container by default, without no-new-privileges', async () => {

@@ -3,6 +3,7 @@ import { createReadStream, existsSync, openSync, readdirSync, readFileSync } fro
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { engineNodeFlags, waitForPing } from '../../src/engine/autostart.js';
 import { EngineClient } from '../../src/engine/client.js';
 import { bridgeName } from '../../src/network/names.js';
@@ -156,6 +157,16 @@ export async function stopTestEngine(engine: TestEngine): Promise<Leaks> {
     await rm(engine.root, { recursive: true, force: true });
   }
   return leaks;
+}
+
+/** Stops the engine as stopTestEngine does and fails the file when anything of it leaked. */
+export async function stopWithoutLeaks(engine: TestEngine): Promise<void> {
+  expect(await stopTestEngine(engine)).toEqual({
+    processes: [],
+    mounts: [],
+    cgroups: [],
+    bridges: [],
+  });
 }
 
 let busyboxArchive: string | undefined;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   runDocker,
   startEngineWithBusybox,
-  stopTestEngine,
+  stopWithoutLeaks,
   type TestEngine,
 } from '../engine/support.js';
 
@@ -54,8 +54,7 @@ const networkIds = new Set<string>();
 afterAll(async () => {
   const listed = await ok('network', 'ls', '--no-trunc', '--format', '{{.ID}}');
   for (const id of listed.split('\n')) networkIds.add(id);
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
+  await stopWithoutLeaks(engine);
   const rules = execFileSync('iptables-save', { encoding: 'utf8' });
   expect([...networkIds].filter((id) => rules.includes(`tcompose:${id.slice(0, 12)}`))).toEqual([]);
 });
