@@ -41,7 +41,7 @@ export function resolvePlainScalar(text: string): unknown {
 }
 
 /** The YAML 1.2 core schema: null, bool, int (decimal, 0o, 0x), float, .inf/.nan, else str. */
-export function coreSchemaValue(text: string): unknown {
+function coreSchemaValue(text: string): unknown {
   const first = text.charCodeAt(0);
   // Most scalars are words: only n/N, t/T, f/F, ~ and number-like starts can be anything else.
   const isLetter = (first >= 0x61 && first <= 0x7a) || (first >= 0x41 && first <= 0x5a);
