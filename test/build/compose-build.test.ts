@@ -1,19 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEngineWithBusybox, stopTestEngine, type TestEngine } from '../engine/support.js';
-import { TestProject } from '../orchestrator/support.js';
+import { describe, expect, it } from 'vitest';
+import { engineForFile, TestProject } from '../orchestrator/support.js';
 
-let engine: TestEngine;
-
-beforeAll(async () => {
-  engine = await startEngineWithBusybox();
-});
-
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+const testEngine = engineForFile();
 
 const compose = `
 services:
@@ -53,7 +43,7 @@ function site(project: TestProject, files: Record<string, string>): void {
 
 const imageLabels = async (name: string) =>
   (
-    await engine.client.request<{ Config: { Labels: Record<string, string> } }>(
+    await testEngine().client.request<{ Config: { Labels: Record<string, string> } }>(
       'GET',
       `/images/${name}/json`,
     )
@@ -61,7 +51,7 @@ const imageLabels = async (name: string) =>
 
 describe('compose services with build:', () => {
   it('builds with up --build and serves the file the Dockerfile made', async () => {
-    const project = new TestProject(engine, 'buildweb', compose);
+    const project = new TestProject(testEngine(), 'buildweb', compose);
     site(project, { Dockerfile: dockerfile, 'page.txt': 'a copied page\n' });
     const up = await project.run('up', '-d', '--build', 'web');
     expect(up.stderr).toContain('Building web');
@@ -96,7 +86,7 @@ describe('compose services with build:', () => {
   });
 
   it('builds an inline Dockerfile under the image name, and only what is missing at up', async () => {
-    const project = new TestProject(engine, 'buildtool', compose);
+    const project = new TestProject(testEngine(), 'buildtool', compose);
     site(project, { Dockerfile: dockerfile, 'page.txt': 'inline page\n' });
     const built = await project.run('build', '-q', 'tool');
     expect(built).toMatchObject({ code: 0, stderr: '' });
@@ -108,7 +98,7 @@ describe('compose services with build:', () => {
   });
 
   it('reports a failing build with the service and the Dockerfile line, creating nothing', async () => {
-    const project = new TestProject(engine, 'buildfail', compose);
+    const project = new TestProject(testEngine(), 'buildfail', compose);
     site(project, { Dockerfile: 'FROM busybox\nRUN echo no && false\n', 'page.txt': '' });
     const up = await project.run('up', '-d', 'web');
     expect(up.code).toBe(1);

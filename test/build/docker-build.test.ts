@@ -1,20 +1,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  runDocker,
-  startEngineWithBusybox,
-  stopTestEngine,
-  type TestEngine,
-} from '../engine/support.js';
-import { eventually } from '../orchestrator/support.js';
+import { describe, expect, it } from 'vitest';
+import { runDocker } from '../engine/support.js';
+import { engineForFile, eventually } from '../orchestrator/support.js';
 
-let engine: TestEngine;
+const testEngine = engineForFile();
 
 /** The real docker CLI with the legacy builder, which speaks POST /build. */
 const docker = (...args: string[]) =>
-  runDocker({ ...engine, env: { ...engine.env, DOCKER_BUILDKIT: '0' } }, args);
+  runDocker({ ...testEngine(), env: { ...testEngine().env, DOCKER_BUILDKIT: '0' } }, args);
 
 async function ok(...args: string[]): Promise<string> {
   const result = await docker(...args);
@@ -24,7 +19,7 @@ async function ok(...args: string[]): Promise<string> {
 
 /** A build context directory with these files. */
 function context(files: Record<string, string>): string {
-  const directory = mkdtempSync(join(engine.root, 'ctx-'));
+  const directory = mkdtempSync(join(testEngine().root, 'ctx-'));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(dirname(join(directory, name)), { recursive: true });
     writeFileSync(join(directory, name), text);
@@ -32,16 +27,19 @@ function context(files: Record<string, string>): string {
   return directory;
 }
 
-const layerCount = () => readdirSync(join(engine.root, 'images', 'layers')).length;
+/** A `docker build` left running; `printed` tells when its RUN step has printed 42. */
+function startBuild(...args: string[]) {
+  const client = spawn('/usr/local/bin/docker', ['build', ...args], {
+    env: { ...testEngine().env, DOCKER_BUILDKIT: '0' },
+  });
+  let output = '';
+  client.stdout.on('data', (chunk) => {
+    output += chunk;
+  });
+  return { client, printed: () => output.includes('\n42\n') };
+}
 
-beforeAll(async () => {
-  engine = await startEngineWithBusybox();
-});
-
-afterAll(async () => {
-  const leaks = await stopTestEngine(engine);
-  expect(leaks).toEqual({ processes: [], mounts: [], cgroups: [], bridges: [] });
-});
+const layerCount = () => readdirSync(join(testEngine().root, 'images', 'layers')).length;
 
 describe('docker build (legacy builder) against the engine', () => {
   const app = {
@@ -100,17 +98,16 @@ describe('docker build (legacy builder) against the engine', () => {
 
   it('passes build args and copies from an earlier stage', async () => {
     const directory = context({
-      Dockerfile: [
-        'ARG BASE=busybox',
-        'FROM $BASE AS maker',
-        'ARG WHO',
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile text, expanded by the shell
-        'RUN mkdir /out && echo "made by ${WHO:-nobody}" > /out/result',
-        'FROM scratch',
-        'COPY --from=maker /out/result /result',
-        'COPY --from=maker /bin/busybox /bin/cat',
-        'ENTRYPOINT ["/bin/cat", "/result"]',
-      ].join('\n'),
+      Dockerfile: `
+        ARG BASE=busybox
+        FROM $BASE AS maker
+        ARG WHO
+        RUN mkdir /out && echo "made by \${WHO:-nobody}" > /out/result
+        FROM scratch
+        COPY --from=maker /out/result /result
+        COPY --from=maker /bin/busybox /bin/cat
+        ENTRYPOINT ["/bin/cat", "/result"]
+      `,
     });
     await ok('build', '--build-arg', 'WHO=tester', '-t', 'multi-stage', directory);
     expect(await ok('run', '--rm', 'multi-stage')).toBe('made by tester\n');
@@ -120,7 +117,7 @@ describe('docker build (legacy builder) against the engine', () => {
 
   it('builds with a Dockerfile outside the context (-f), which the CLI sends cut short', async () => {
     const directory = context({ 'data.txt': 'data\n' });
-    const dockerfile = join(engine.root, 'Outside.Dockerfile');
+    const dockerfile = join(testEngine().root, 'Outside.Dockerfile');
     writeFileSync(dockerfile, 'FROM busybox\nENV A=1\nCOPY data.txt /\n');
     await ok('build', '-t', 'outside', '-f', dockerfile, directory);
     expect(await ok('run', '--rm', 'outside', 'sh', '-c', 'echo $A; cat /data.txt')).toBe(
@@ -191,44 +188,34 @@ describe('docker build (legacy builder) against the engine', () => {
       "Dockerfile:2: The command '/bin/sh -c echo about to fail && exit 3' returned a non-zero code: 3",
     );
     expect((await ok('ps', '-a', '-q')).trim()).toBe('');
-    expect(readdirSync(join(engine.root, 'images', 'snapshots'))).toEqual([]);
+    expect(readdirSync(join(testEngine().root, 'images', 'snapshots'))).toEqual([]);
     expect(layerCount()).toBe(layers);
     expect((await docker('image', 'inspect', 'broken')).code).not.toBe(0);
   });
 
   it('cancels the build when the client goes away, killing the running step', async () => {
     const directory = context({ Dockerfile: 'FROM busybox\nRUN echo $((6 * 7)) && sleep 60\n' });
-    const client = spawn('/usr/local/bin/docker', ['build', '-t', 'canceled', directory], {
-      env: { ...engine.env, DOCKER_BUILDKIT: '0' },
-    });
-    let output = '';
-    client.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    await eventually(() => output.includes('\n42\n'));
+    const { client, printed } = startBuild('-t', 'canceled', directory);
+    await eventually(printed);
     client.kill('SIGKILL');
     await eventually(async () => (await ok('ps', '-a', '-q')).trim() === '');
-    await eventually(() => readdirSync(join(engine.root, 'images', 'snapshots')).length === 0);
+    await eventually(
+      () => readdirSync(join(testEngine().root, 'images', 'snapshots')).length === 0,
+    );
     expect((await docker('image', 'inspect', 'canceled')).code).not.toBe(0);
   });
 
   it('removes what a build held when its engine was killed, at the next start', async () => {
     const directory = context({ Dockerfile: 'FROM busybox\nRUN echo $((6 * 7)) && sleep 60\n' });
-    const client = spawn('/usr/local/bin/docker', ['build', directory], {
-      env: { ...engine.env, DOCKER_BUILDKIT: '0' },
-    });
-    let output = '';
-    client.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
+    const { client, printed } = startBuild(directory);
     const clientExited = new Promise((resolve) => client.on('exit', resolve));
-    await eventually(() => output.includes('\n42\n'));
-    await engine.kill('SIGKILL');
+    await eventually(printed);
+    await testEngine().kill('SIGKILL');
     await clientExited;
-    await engine.restart();
+    await testEngine().restart();
     await eventually(async () => (await ok('ps', '-a', '-q')).trim() === '');
-    await eventually(() => !readdirSync(join(engine.root, 'build')).includes('tmp'));
-    expect(readdirSync(join(engine.root, 'images', 'snapshots'))).toEqual([]);
+    await eventually(() => !readdirSync(join(testEngine().root, 'build')).includes('tmp'));
+    expect(readdirSync(join(testEngine().root, 'images', 'snapshots'))).toEqual([]);
   });
 
   it('names the Dockerfile line of a bad instruction, a missing image and an offline ADD', async () => {

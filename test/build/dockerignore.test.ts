@@ -4,24 +4,23 @@ import { isIgnored, parseDockerignore } from '../../src/engine/build/dockerignor
 const ignored = (rules: string, path: string) => isIgnored(path, parseDockerignore(rules));
 
 describe('.dockerignore', () => {
-  it('matches names, directories and their contents', () => {
-    expect(ignored('secret.txt', 'secret.txt')).toBe(true);
-    expect(ignored('secret.txt', 'sub/secret.txt')).toBe(false);
-    expect(ignored('node_modules', 'node_modules/a/b.js')).toBe(true);
-    expect(ignored('/build/', 'build/out')).toBe(true);
-    expect(ignored('./logs', 'logs')).toBe(true);
-  });
+  /** A rule, the paths it ignores, and the paths it keeps. */
+  const rules: [string, string[], string[]][] = [
+    ['secret.txt', ['secret.txt'], ['sub/secret.txt']],
+    ['node_modules', ['node_modules/a/b.js'], []],
+    ['/build/', ['build/out'], []],
+    ['./logs', ['logs'], []],
+    ['*.log', ['a.log'], ['dir/a.log']],
+    ['*/*.log', ['dir/a.log'], []],
+    ['**/*.log', ['a/b/c.log', 'c.log'], []],
+    ['file?.txt', ['file1.txt'], ['file10.txt']],
+    ['file[0-3].txt', ['file2.txt'], []],
+    ['file[!0-3].txt', [], ['file2.txt']],
+  ];
 
-  it('takes * and ? within a segment and ** across segments', () => {
-    expect(ignored('*.log', 'a.log')).toBe(true);
-    expect(ignored('*.log', 'dir/a.log')).toBe(false);
-    expect(ignored('*/*.log', 'dir/a.log')).toBe(true);
-    expect(ignored('**/*.log', 'a/b/c.log')).toBe(true);
-    expect(ignored('**/*.log', 'c.log')).toBe(true);
-    expect(ignored('file?.txt', 'file1.txt')).toBe(true);
-    expect(ignored('file?.txt', 'file10.txt')).toBe(false);
-    expect(ignored('file[0-3].txt', 'file2.txt')).toBe(true);
-    expect(ignored('file[!0-3].txt', 'file2.txt')).toBe(false);
+  it.each(rules)('%j ignores %j and keeps %j', (rule, ignoredPaths, keptPaths) => {
+    for (const path of ignoredPaths) expect(ignored(rule, path)).toBe(true);
+    for (const path of keptPaths) expect(ignored(rule, path)).toBe(false);
   });
 
   it('lets the last matching rule decide, with ! re-including', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { type Header, pack as tarPack } from 'tar-stream';
@@ -14,6 +14,26 @@ export interface TarEntry extends Partial<Omit<Header, 'pax'>> {
   content?: string | Buffer;
   pax?: Record<string, string>;
 }
+
+/** A path's permission bits, owner, group and mtime, to compare in one expectation. */
+export async function modeOwnerTime(path: string): Promise<number[]> {
+  const stats = await stat(path);
+  return [stats.mode & 0o7777, stats.uid, stats.gid, stats.mtime.getTime()];
+}
+
+/** Entry builders for the common kinds. */
+export const file = (name: string, content: string | Buffer = 'x'): TarEntry => ({ name, content });
+export const whiteout = (path: string): TarEntry => file(path.replace(/([^/]+)$/, '.wh.$1'), '');
+export const symlink = (name: string, linkname: string): TarEntry => ({
+  name,
+  type: 'symlink',
+  linkname,
+});
+export const hardLink = (name: string, linkname: string): TarEntry => ({
+  name,
+  type: 'link',
+  linkname,
+});
 
 const EPOCH = new Date('2024-01-01T00:00:00Z');
 

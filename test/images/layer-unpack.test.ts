@@ -1,36 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import {
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unpackLayer } from '../../src/engine/images/layer-unpack.js';
-import { type TarEntry, tarOf } from './archives.js';
+import {
+  file,
+  hardLink,
+  modeOwnerTime,
+  symlink,
+  type TarEntry,
+  tarOf,
+  whiteout,
+} from './archives.js';
 
 let base: string;
 let layer: string;
 let outside: string;
 
 beforeEach(async () => {
-  base = await mkdtemp(join(tmpdir(), 'tcompose-unpack-'));
+  base = mkdtempSync(join(tmpdir(), 'tcompose-unpack-'));
   layer = join(base, 'layer');
   outside = join(base, 'outside');
   await mkdir(outside);
   await writeFile(join(outside, 'keep'), 'original');
 });
 
-afterEach(async () => {
-  await rm(base, { recursive: true, force: true });
-});
+afterEach(() => rmSync(base, { recursive: true, force: true }));
 
 async function* chunksOf(bytes: Buffer, size = 1000) {
   for (let offset = 0; offset < bytes.length; offset += size)
@@ -75,8 +72,7 @@ describe('layer extraction', () => {
     ]);
     expect(size).toBe('key=value\n'.length + 1 + 'binary'.length + 3);
 
-    const conf = await stat(join(layer, 'etc/app.conf'));
-    expect([conf.mode & 0o7777, conf.uid, conf.gid, conf.mtime.getTime()]).toEqual([
+    expect(await modeOwnerTime(join(layer, 'etc/app.conf'))).toEqual([
       0o640,
       1000,
       1001,
@@ -148,13 +144,13 @@ describe('layer extraction', () => {
 
   it('turns whiteouts into 0/0 character devices and opaque markers into the overlay xattr', async () => {
     await unpack([
-      { name: 'etc/.wh.removed', content: '' },
-      { name: 'var/cache/.wh..wh..opq', content: '' },
-      { name: 'var/cache/fresh', content: 'new' },
-      { name: 'same/.wh.kept', content: '' },
-      { name: 'same/kept', content: 'this layer wins' },
-      { name: 'same/other', content: 'entry first' },
-      { name: 'same/.wh.other', content: '' },
+      whiteout('etc/removed'),
+      whiteout('var/cache/.wh..opq'),
+      file('var/cache/fresh', 'new'),
+      whiteout('same/kept'),
+      file('same/kept', 'this layer wins'),
+      file('same/other', 'entry first'),
+      whiteout('same/other'),
       { name: '.wh..wh.plnk', type: 'directory' },
     ]);
     const removed = await lstat(join(layer, 'etc/removed'));
@@ -166,12 +162,8 @@ describe('layer extraction', () => {
   });
 
   it('lets a later entry replace an earlier one of another kind', async () => {
-    await unpack([
-      { name: 'x/y/z', content: 'deep' },
-      { name: 'x', content: 'now a file' },
-      { name: 'node', type: 'fifo' },
-      { name: 'node', content: 'file wins' },
-    ]);
+    const fifo: TarEntry = { name: 'node', type: 'fifo' };
+    await unpack([file('x/y/z', 'deep'), file('x', 'now a file'), fifo, file('node', 'file wins')]);
     expect(await readFile(join(layer, 'x'), 'utf8')).toBe('now a file');
     expect(await readFile(join(layer, 'node'), 'utf8')).toBe('file wins');
   });
@@ -189,70 +181,26 @@ async function hugeSizeTar(): Promise<Buffer> {
 }
 
 describe('hostile layers', () => {
+  /** Each layer's attempt and the refusal it meets; `/OUTSIDE` is the directory beside the layer. */
   const hostile: [string, TarEntry[], string][] = [
-    [
-      'a ../ path',
-      [{ name: '../outside/evil', content: 'x' }],
-      'entry "../outside/evil" escapes the layer',
-    ],
-    ['a ../ path inside', [{ name: 'a/../../outside/evil', content: 'x' }], 'escapes the layer'],
-    [
-      'an absolute path',
-      [{ name: '/etc/evil', content: 'x' }],
-      'entry "/etc/evil" is an absolute path',
-    ],
-    [
-      'a write through a symlink to an absolute path',
-      [
-        { name: 'link', type: 'symlink', linkname: '/OUTSIDE' },
-        { name: 'link/evil', content: 'x' },
-      ],
-      'entry "link/evil": parent "link" is a symlink',
-    ],
-    [
-      'a write through a relative symlink',
-      [
-        { name: 'dir/link', type: 'symlink', linkname: '../../outside' },
-        { name: 'dir/link/keep', content: 'overwritten' },
-      ],
-      'parent "dir/link" is a symlink',
-    ],
+    ['a ../ path', [file('../outside/evil')], 'entry "../outside/evil" escapes the layer'],
+    ['a ../ path inside', [file('a/../../outside/evil')], 'escapes the layer'],
+    ['an absolute path', [file('/etc/evil')], 'entry "/etc/evil" is an absolute path'],
+    ['a write through a symlink out', [symlink('l', '/OUTSIDE'), file('l/x')], 'parent "l" is a'],
+    ['a write through a relative link', [symlink('d/l', '../../o'), file('d/l/k')], '"d/l" is a'],
     [
       'a symlink replacing a directory, then a write below it',
-      [
-        { name: 'd/', type: 'directory' },
-        { name: 'd/a', content: 'fine' },
-        { name: 'd', type: 'symlink', linkname: '/OUTSIDE' },
-        { name: 'd/b', content: 'x' },
-      ],
+      [{ name: 'd/', type: 'directory' }, file('d/a'), symlink('d', '/OUTSIDE'), file('d/b')],
       'parent "d" is a symlink',
     ],
+    ['a hard link out of the layer', [hardLink('h', '../outside/keep')], 'escapes the layer'],
+    ['a hard link to an absolute path', [hardLink('h', '/OUTSIDE/keep')], 'is an absolute path'],
     [
-      'a hard link out of the layer',
-      [{ name: 'h', type: 'link', linkname: '../outside/keep' }],
-      'entry "../outside/keep" escapes the layer',
+      'a hard link via a symlink',
+      [symlink('l', '/OUTSIDE'), hardLink('h', 'l/keep')],
+      'not in the',
     ],
-    [
-      'a hard link to an absolute path',
-      [{ name: 'h', type: 'link', linkname: '/OUTSIDE/keep' }],
-      'is an absolute path',
-    ],
-    [
-      'a hard link through a symlinked directory',
-      [
-        { name: 'l', type: 'symlink', linkname: '/OUTSIDE' },
-        { name: 'h', type: 'link', linkname: 'l/keep' },
-      ],
-      'which is not in the layer',
-    ],
-    [
-      'a whiteout through a symlink',
-      [
-        { name: 'l', type: 'symlink', linkname: '/OUTSIDE' },
-        { name: 'l/.wh.keep', content: '' },
-      ],
-      'parent "l" is a symlink',
-    ],
+    ['a whiteout via a symlink', [symlink('l', '/OUTSIDE'), file('l/.wh.keep')], 'parent "l" is a'],
     [
       'an oversized PAX header',
       [{ name: 'f', content: 'x', pax: { comment: 'x'.repeat(5 * 1024 * 1024) } }],

@@ -8,22 +8,25 @@ import {
 } from '../../src/engine/images/reference.js';
 
 describe('image reference normalization', () => {
-  it.each([
-    ['busybox', 'docker.io/library/busybox:latest'],
-    ['busybox:latest', 'docker.io/library/busybox:latest'],
-    ['docker.io/library/busybox:latest', 'docker.io/library/busybox:latest'],
-    ['docker.io/busybox', 'docker.io/library/busybox:latest'],
-    ['index.docker.io/library/busybox:1.36', 'docker.io/library/busybox:1.36'],
-    ['library/busybox:musl', 'docker.io/library/busybox:musl'],
-    ['user/app', 'docker.io/user/app:latest'],
-    ['localhost/app:v1', 'localhost/app:v1'],
-    ['localhost:5000/app', 'localhost:5000/app:latest'],
-    ['127.0.0.1:5000/team/app:2.0', '127.0.0.1:5000/team/app:2.0'],
-    ['registry.example.com/a/b/c:x_y.z-1', 'registry.example.com/a/b/c:x_y.z-1'],
-    ['my-registry:5000/app', 'my-registry:5000/app:latest'],
-    ['a__b/c.d-e', 'docker.io/a__b/c.d-e:latest'],
-  ])('%s → %s', (text, normalized) => {
-    expect(normalizeReference(text)).toBe(normalized);
+  /** Each reference and its fully qualified form. */
+  const normalized: Record<string, string> = {
+    busybox: 'docker.io/library/busybox:latest',
+    'busybox:latest': 'docker.io/library/busybox:latest',
+    'docker.io/library/busybox:latest': 'docker.io/library/busybox:latest',
+    'docker.io/busybox': 'docker.io/library/busybox:latest',
+    'index.docker.io/library/busybox:1.36': 'docker.io/library/busybox:1.36',
+    'library/busybox:musl': 'docker.io/library/busybox:musl',
+    'user/app': 'docker.io/user/app:latest',
+    'localhost/app:v1': 'localhost/app:v1',
+    'localhost:5000/app': 'localhost:5000/app:latest',
+    '127.0.0.1:5000/team/app:2.0': '127.0.0.1:5000/team/app:2.0',
+    'registry.example.com/a/b/c:x_y.z-1': 'registry.example.com/a/b/c:x_y.z-1',
+    'my-registry:5000/app': 'my-registry:5000/app:latest',
+    'a__b/c.d-e': 'docker.io/a__b/c.d-e:latest',
+  };
+
+  it.each(Object.entries(normalized))('%s → %s', (text, qualified) => {
+    expect(normalizeReference(text)).toBe(qualified);
   });
 
   it('keeps digests and shows familiar names', () => {

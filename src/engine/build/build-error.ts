@@ -4,11 +4,12 @@
  */
 export class BuildError extends Error {
   constructor(
-    message: string,
+    /** What went wrong, without the place. */
+    readonly reason: string,
     readonly file?: string,
     readonly line?: number,
   ) {
-    super(file !== undefined && line !== undefined ? `${file}:${line}: ${message}` : message);
+    super(file !== undefined && line !== undefined ? `${file}:${line}: ${reason}` : reason);
     this.name = 'BuildError';
   }
 }

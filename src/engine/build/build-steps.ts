@@ -98,6 +98,25 @@ function exposedPorts(words: string[]): string[] {
   });
 }
 
+/** The key=value pairs of ENV and LABEL, refusing a blank name. */
+function namedPairs(instruction: Instruction, input: StepInput) {
+  const pairs = keyValuePairs(instruction.args, input.escapeToken, input.lookup);
+  if (pairs.some(([key]) => key === ''))
+    throw new Error(`${instruction.keyword} names can not be blank`);
+  return pairs;
+}
+
+/** ONBUILD's trigger, as stored in the image; refused for the instructions Docker refuses. */
+export function onBuildTrigger(text: string): string {
+  const keyword = (/^\S*/.exec(text.trim())?.[0] ?? '').toUpperCase();
+  if (keyword === '') throw new Error('ONBUILD needs an instruction');
+  if (keyword === 'ONBUILD')
+    throw new Error("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+  if (keyword === 'FROM' || keyword === 'MAINTAINER')
+    throw new Error(`${keyword} isn't allowed as an ONBUILD trigger`);
+  return text.trim();
+}
+
 /** WORKDIR's directory: relative paths go on from the current one. */
 export const workingDirectory = (current: string | undefined, path: string) =>
   posix.resolve(current || '/', path);
@@ -113,16 +132,14 @@ export function applyConfigInstruction(
   const shell = config.Shell as string[] | undefined;
   switch (instruction.keyword) {
     case 'ENV':
-      for (const [key, value] of keyValuePairs(instruction.args, escapeToken, lookup)) {
+      for (const [key, value] of namedPairs(instruction, input)) {
         if (value === undefined) throw new Error(`ENV ${key} needs a value`);
         next.Env = setEnv(next.Env, key, value);
       }
       return next;
     case 'LABEL':
       next.Labels = { ...next.Labels };
-      for (const [key, value] of keyValuePairs(instruction.args, escapeToken, lookup)) {
-        next.Labels[key] = value ?? '';
-      }
+      for (const [key, value] of namedPairs(instruction, input)) next.Labels[key] = value ?? '';
       return next;
     case 'EXPOSE':
       next.ExposedPorts = { ...next.ExposedPorts };
@@ -164,7 +181,7 @@ export function applyConfigInstruction(
       next.Healthcheck = healthcheck(instruction);
       return next;
     case 'ONBUILD':
-      next.OnBuild = [...(next.OnBuild ?? []), instruction.args];
+      next.OnBuild = [...(next.OnBuild ?? []), onBuildTrigger(instruction.args)];
       return next;
     default:
       throw new Error(`${instruction.keyword} does not change the config alone`);
