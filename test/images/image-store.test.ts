@@ -567,6 +567,27 @@ describe('crash safety', () => {
     expect(await readdir(join(root, 'images/layers'))).toHaveLength(1);
   });
 
+  it('finds at open the snapshot mounts an earlier process left, and undoes them', async () => {
+    const { id: image } = (await store.load(createReadStream(busyboxArchive))).images[0] as {
+      id: string;
+    };
+    const { id, rootfs } = await mounted(image);
+    store = await ImageStore.open(join(root, 'images'));
+    expect(await overlayMountsUnder(root)).toEqual([rootfs]);
+    await expect(store.remove(image, { force: true })).rejects.toThrow('running container');
+    await store.removeSnapshot(id);
+    expect(await overlayMountsUnder(root)).toEqual([]);
+    await store.createSnapshot(id, image, 'again');
+    expect(await store.mountSnapshot(id)).toBe(rootfs);
+    await store.unmountSnapshot(id);
+    expect(await overlayMountsUnder(root)).toEqual([]);
+    // A directory a failed create left (the index does not name it) makes way for a new one.
+    const debris = containerId();
+    await mkdir(join(root, 'images/snapshots', debris, 'upper/stale'), { recursive: true });
+    await store.createSnapshot(debris, image, 'new');
+    expect(await readdir(join(root, 'images/snapshots', debris, 'upper'))).toEqual([]);
+  });
+
   it('collects debris an interrupted change left behind when the store opens', async () => {
     await store.load(createReadStream(busyboxArchive));
     const images = join(root, 'images');

@@ -31,8 +31,8 @@ import {
   withDefaultTag,
 } from './reference.js';
 import {
-  isMounted,
   mountOverlay,
+  mountPoints,
   type OverlayMount,
   overlayOptions,
   unmount,
@@ -116,6 +116,12 @@ export class ImageStore {
   private readonly inUse = new Set<string>();
   /** How many callers hold a temporary host mount of a snapshot. */
   private readonly hostMounts = new Map<string, number>();
+  /**
+   * Snapshots whose rootfs is mounted on the host: those this store mounted, and at open
+   * those an earlier engine process left mounted. Read from /proc/self/mountinfo once, at
+   * open, so that removing a snapshot needs no mount table read.
+   */
+  private readonly mountedOnHost = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -142,6 +148,7 @@ export class ImageStore {
     const trash = options.trash ?? (await Trash.open(join(root, 'trash')));
     const store = new ImageStore(root, await readIndex(join(root, 'index.json')), trash);
     await store.blobs.init();
+    await store.findHostMounts();
     await store.collectGarbage();
     for (const id of Object.keys(store.index.images)) await store.cacheConfig(id);
     return store;
@@ -175,6 +182,30 @@ export class ImageStore {
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  private async findHostMounts(): Promise<void> {
+    const snapshots = join(this.root, 'snapshots');
+    for (const point of await mountPoints()) {
+      const match = /^([^/]+)\/merged$/.exec(point.slice(snapshots.length + 1));
+      if (point.startsWith(`${snapshots}/`) && match) this.mountedOnHost.add(match[1] as string);
+    }
+  }
+
+  /** Mounts a snapshot's rootfs on the host, unless this store has it mounted already. */
+  private async mountOnHost(containerId: string): Promise<string> {
+    const mount = this.overlayOf(containerId);
+    if (!this.mountedOnHost.has(containerId)) {
+      await mountOverlay(mount);
+      this.mountedOnHost.add(containerId);
+    }
+    return mount.target;
+  }
+
+  private async unmountFromHost(containerId: string): Promise<void> {
+    if (!this.mountedOnHost.has(containerId)) return;
+    await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+    this.mountedOnHost.delete(containerId);
   }
 
   /** Removes debris of interrupted changes: anything the index does not name. */
@@ -213,7 +244,7 @@ export class ImageStore {
   }
 
   private async removeSnapshotDirectory(containerId: string): Promise<void> {
-    await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+    await this.unmountFromHost(containerId);
     await this.trash.discard(this.snapshotDirectory(containerId));
   }
 
@@ -438,9 +469,7 @@ export class ImageStore {
     const stopped: string[] = [];
     for (const [containerId, snapshot] of Object.entries(this.index.snapshots)) {
       if (snapshot.imageId !== imageId) continue;
-      const active =
-        this.inUse.has(containerId) ||
-        (await isMounted(join(this.snapshotDirectory(containerId), 'merged')));
+      const active = this.inUse.has(containerId) || this.mountedOnHost.has(containerId);
       (active ? running : stopped).push(snapshot.owner);
     }
     return { running, stopped };
@@ -603,10 +632,13 @@ export class ImageStore {
         throw conflict(`a snapshot for container ${containerId} already exists`);
       }
       // Made in place: until the index names it, a half-made directory is debris that
-      // collectGarbage removes at open.
+      // collectGarbage removes at open (or this, should a failed create have left one).
       const directory = this.snapshotDirectory(containerId);
-      await rm(directory, { recursive: true, force: true });
-      await mkdir(directory);
+      await mkdir(directory).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+        await this.removeSnapshotDirectory(containerId);
+        await mkdir(directory);
+      });
       await Promise.all(['upper', 'work', 'merged'].map((part) => mkdir(join(directory, part))));
       const next = structuredClone(this.index);
       next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
@@ -697,11 +729,9 @@ export class ImageStore {
       if (this.inUse.has(containerId)) {
         throw conflict(`container ${containerId} is running: its files are under /proc/<pid>/root`);
       }
-      const mount = this.overlayOf(containerId);
-      const holders = this.hostMounts.get(containerId) ?? 0;
-      if (holders === 0 && !(await isMounted(mount.target))) await mountOverlay(mount);
-      this.hostMounts.set(containerId, holders + 1);
-      return mount.target;
+      const target = await this.mountOnHost(containerId);
+      this.hostMounts.set(containerId, (this.hostMounts.get(containerId) ?? 0) + 1);
+      return target;
     });
     try {
       return await work(rootfs);
@@ -711,7 +741,7 @@ export class ImageStore {
         if (holders > 0) this.hostMounts.set(containerId, holders);
         else {
           this.hostMounts.delete(containerId);
-          await unmount(rootfs);
+          await this.unmountFromHost(containerId);
         }
       });
     }
@@ -719,17 +749,13 @@ export class ImageStore {
 
   /** Mounts the snapshot on the host until unmountSnapshot (tools and tests; the engine uses useSnapshot). */
   mountSnapshot(containerId: string): Promise<string> {
-    return this.exclusive(async () => {
-      const mount = this.overlayOf(containerId);
-      if (!(await isMounted(mount.target))) await mountOverlay(mount);
-      return mount.target;
-    });
+    return this.exclusive(() => this.mountOnHost(containerId));
   }
 
   unmountSnapshot(containerId: string): Promise<void> {
     return this.exclusive(async () => {
       this.snapshotOrThrow(containerId);
-      await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+      await this.unmountFromHost(containerId);
     });
   }
 
@@ -739,7 +765,7 @@ export class ImageStore {
         throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
       if (this.index.snapshots[containerId] === undefined) return;
       this.inUse.delete(containerId);
-      await unmount(join(this.snapshotDirectory(containerId), 'merged'));
+      await this.unmountFromHost(containerId);
       const next = structuredClone(this.index);
       delete next.snapshots[containerId];
       const unused = unusedLayers(next);

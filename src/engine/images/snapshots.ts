@@ -26,8 +26,6 @@ export async function mountPoints(): Promise<Set<string>> {
   return points;
 }
 
-export const isMounted = async (path: string) => (await mountPoints()).has(path);
-
 export interface OverlayMount {
   /** Directory the lower dir names are relative to. */
   layersDirectory: string;
@@ -65,5 +63,5 @@ export async function mountOverlay(mount: OverlayMount): Promise<void> {
 }
 
 export async function unmount(target: string): Promise<void> {
-  if (await isMounted(target)) await runCommand('umount', [target]);
+  await runCommand('umount', [target]);
 }
