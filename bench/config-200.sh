@@ -11,7 +11,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 node_modules/.bin/vite-node bench/generate-compose.ts "$work/compose.yaml" 200
 
-tcompose="node $PWD/dist/cli/main.js"
+# The bin itself, started through its #! line, as a user runs `tcompose`.
+tcompose="$PWD/dist/cli/main.js"
 commands=(
   "$tcompose version"
   "$tcompose -f $work/compose.yaml config"

@@ -35,7 +35,9 @@ interface ChainLink {
  * file's `!reset`/`!override` tags apply to what is inherited. Cycles are errors.
  */
 export function applyExtends(document: Mapping, context: ExtendsContext): Mapping {
-  if (!isMapping(document.services)) return document;
+  if (!isMapping(document.services) || !Object.values(document.services).some(usesExtends)) {
+    return document;
+  }
   const extended = clonePositioned(document);
   const services = extended.services as Mapping;
   const source: ServiceSource = { file: context.file, services, overrides: context.overrides };
@@ -44,6 +46,11 @@ export function applyExtends(document: Mapping, context: ExtendsContext): Mappin
     services[name] = resolver.resolve(name, source, []);
   }
   return extended;
+}
+
+/** Most files extend nothing: they are returned as they are, without a copy. */
+function usesExtends(service: unknown): boolean {
+  return isMapping(service) && service.extends !== undefined;
 }
 
 class ExtendsResolver {
