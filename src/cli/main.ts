@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
 import { subcommandOf } from './global-options.js';
 import { createProgram, runProgram } from './program.js';
 
@@ -10,11 +9,8 @@ import { createProgram, runProgram } from './program.js';
 async function main(argv: string[]): Promise<number> {
   const program = createProgram();
   if (subcommandOf(program, argv.slice(2)) === 'config') {
-    // Unbundled when only tsc has run (the bundle is made by `npm run build:ts`).
-    const bundled = existsSync(new URL('./config-cli.bundle.js', import.meta.url));
-    const { runConfigCli } = bundled
-      ? await import('./config-cli.bundle.js')
-      : await import('./config-cli.js');
+    const { loadConfigCli } = await import('./config-cli-loader.js');
+    const { runConfigCli } = await loadConfigCli();
     return runConfigCli(argv);
   }
   const { commandRegistrations } = await import('./command-registry.js');

@@ -1,17 +1,15 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
+import { loadComposeValidator } from './compose-validator.js';
 import { schemaErrorToComposeError } from './schema-errors.js';
 import type { SourceLocator } from './source-map.js';
 
-/** The schema compiled ahead of time by schema-compiler.ts (`npm run build:schema`). */
-export const VALIDATOR_URL = new URL('../../schema/compose-spec.validate.cjs', import.meta.url);
+export { VALIDATOR_URL } from './compose-validator.js';
 
 let validator: ValidateFunction | undefined;
 
 /** Loaded on first use; it is plain generated code, so loading it is cheap. */
 function composeValidator(): ValidateFunction {
-  validator ??= createRequire(import.meta.url)(fileURLToPath(VALIDATOR_URL)) as ValidateFunction;
+  validator ??= loadComposeValidator();
   return validator;
 }
 
