@@ -41,3 +41,16 @@ export async function loadConfigCli(): Promise<ConfigCli> {
   );
   return { runConfigCli: module.exports.runConfigCli, codeCache: () => script.createCachedData() };
 }
+
+/**
+ * Ends a `config` process as soon as stdout and stderr have taken all it wrote. Left
+ * to end by itself, Node first lets V8 finish the collector's pending work on a heap
+ * about to be thrown away, which a 200-service file pays with tens of milliseconds.
+ */
+export function exitAfterOutput(code: number): Promise<never> {
+  const flushed = (stream: NodeJS.WriteStream) =>
+    new Promise<void>((resolve) => stream.write('', () => resolve()));
+  return Promise.all([flushed(process.stdout), flushed(process.stderr)]).then(() =>
+    process.exit(code),
+  );
+}

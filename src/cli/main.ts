@@ -9,9 +9,9 @@ import { createProgram, runProgram } from './program.js';
 async function main(argv: string[]): Promise<number> {
   const program = createProgram();
   if (subcommandOf(program, argv.slice(2)) === 'config') {
-    const { loadConfigCli } = await import('./config-cli-loader.js');
+    const { exitAfterOutput, loadConfigCli } = await import('./config-cli-loader.js');
     const { runConfigCli } = await loadConfigCli();
-    return runConfigCli(argv);
+    return exitAfterOutput(await runConfigCli(argv));
   }
   const { commandRegistrations } = await import('./command-registry.js');
   for (const register of commandRegistrations) register(program);
