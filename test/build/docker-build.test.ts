@@ -88,9 +88,13 @@ describe('docker build (legacy builder) against the engine', () => {
     expect(rebuilt).toContain('Running in');
     expect(rebuilt).not.toContain('Using cache');
 
-    expect(await ok('images', '--filter', 'dangling=true', '-q')).not.toBe('');
-    await ok('builder', 'prune', '-f');
+    // The steps' images are intermediate ones: hidden, not dangling, and the build cache.
     expect(await ok('images', '--filter', 'dangling=true', '-q')).toBe('');
+    const withIntermediates = (await ok('images', '-a', '-q')).trim().split('\n');
+    await ok('builder', 'prune', '-f');
+    const afterBuilderPrune = (await ok('images', '-a', '-q')).trim().split('\n');
+    expect(afterBuilderPrune.length).toBeLessThan(withIntermediates.length);
+    expect(afterBuilderPrune.length).toBe((await ok('images', '-q')).trim().split('\n').length);
     expect(await ok('run', '--rm', 'cached-app')).toContain('hello world');
     const afterPrune = await ok('build', '-t', 'cached-app', directory);
     expect(afterPrune).toContain('Running in');
@@ -216,6 +220,55 @@ describe('docker build (legacy builder) against the engine', () => {
     await eventually(async () => (await ok('ps', '-a', '-q')).trim() === '');
     await eventually(() => !readdirSync(join(testEngine().root, 'build')).includes('tmp'));
     expect(readdirSync(join(testEngine().root, 'images', 'snapshots'))).toEqual([]);
+  });
+
+  it('hides intermediate images unless -a, keeps them from image prune, removes them with their image', async () => {
+    const directory = context({
+      Dockerfile: 'FROM busybox\nENV LAYERED=1\nRUN echo x > /x\nCMD ["cat", "/x"]\n',
+    });
+    await ok('build', '-t', 'layered', directory);
+    const inspect = async (format: string, name: string) =>
+      (await ok('image', 'inspect', '-f', format, name)).trim();
+    const id = await inspect('{{.Id}}', 'layered');
+    const parent = await inspect('{{.Parent}}', 'layered');
+    const grandparent = await inspect('{{.Parent}}', parent);
+    expect(await inspect('{{.Parent}}', grandparent)).toBe(await inspect('{{.Id}}', 'busybox'));
+    const listed = await ok('images', '-q', '--no-trunc');
+    expect(listed).toContain(id);
+    expect(listed).not.toContain(parent);
+    await ok('image', 'prune', '-f');
+    expect(await ok('images', '-a', '-q', '--no-trunc')).toContain(parent);
+    const refused = await docker('rmi', parent);
+    expect(refused.stderr).toContain('image has dependent child images');
+    const removed = await ok('rmi', 'layered');
+    expect(removed).toContain(`Deleted: ${parent}`);
+    expect(removed).toContain(`Deleted: ${grandparent}`);
+    expect(await ok('images', '-a', '-q', '--no-trunc')).not.toContain(grandparent);
+  });
+
+  it('runs the ONBUILD triggers of a base image first, and the image made does not keep them', async () => {
+    const base = context({
+      Dockerfile: 'FROM busybox\nONBUILD COPY note.txt /from-child/\nONBUILD RUN echo ran > /ran\n',
+    });
+    await ok('build', '-t', 'onbuild-base', base);
+    expect(await ok('image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'onbuild-base')).toBe(
+      '["COPY note.txt /from-child/","RUN echo ran > /ran"]\n',
+    );
+    const child = context({
+      Dockerfile: 'FROM onbuild-base\nCMD ["cat", "/ran", "/from-child/note.txt"]\n',
+      'note.txt': 'child context\n',
+    });
+    const output = await ok('build', '-t', 'onbuild-child', child);
+    expect(output).toContain('# Executing 2 build triggers');
+    expect(await ok('run', '--rm', 'onbuild-child')).toBe('ran\nchild context\n');
+    expect(await ok('image', 'inspect', '-f', '{{json .Config.OnBuild}}', 'onbuild-child')).toBe(
+      'null\n',
+    );
+    const refused = await docker(
+      'build',
+      context({ Dockerfile: 'FROM busybox\nONBUILD FROM scratch\n' }),
+    );
+    expect(refused.stderr).toContain("Dockerfile:2: FROM isn't allowed as an ONBUILD trigger");
   });
 
   it('names the Dockerfile line of a bad instruction, a missing image and an offline ADD', async () => {

@@ -65,19 +65,18 @@ export function registerBuildRoutes(app: FastifyInstance, engine: Engine): void 
     snapshot: (id) => engine.images().removeSnapshot(id),
   });
 
-  // The build cache is the untagged images builds made: pruning removes those no container
-  // uses. Their layers are mostly shared with other images, so no space is claimed back.
+  // The build cache is the untagged images builds made, intermediate ones too: pruning
+  // removes those no container uses. Their layers are mostly shared with other images, so
+  // no space is claimed back.
   app.post('/build/prune', async () => {
     const images = engine.images();
-    const pruned: string[] = [];
-    for (const id of await cache.images()) {
-      const image = await images.get(id);
-      if (image && (image.repoTags.length > 0 || images.snapshotUsers(id).length > 0)) continue;
-      if (image) await images.remove(id);
-      pruned.push(id);
-    }
-    await cache.forget(pruned);
-    return { CachesDeleted: pruned, SpaceReclaimed: 0 };
+    const made = await cache.images();
+    const { deleted } = await images.prune({ among: made });
+    const gone: string[] = [];
+    for (const id of made) if (!(await images.get(id))) gone.push(id);
+    await cache.forget(gone);
+    for (const id of deleted) engine.events.publish('image', 'delete', id);
+    return { CachesDeleted: deleted, SpaceReclaimed: 0 };
   });
 
   app.post('/build', async (request: FastifyRequest<{ Querystring: Query }>, reply) => {

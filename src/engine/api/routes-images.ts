@@ -12,7 +12,7 @@ const unixSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000) || 0;
 function summary(image: ImageRecordLike, containers: number): object {
   return {
     Id: image.id,
-    ParentId: '',
+    ParentId: image.parent,
     RepoTags: image.repoTags,
     RepoDigests: image.repoDigests,
     Created: unixSeconds(image.created),
@@ -30,7 +30,7 @@ function inspect(image: ImageRecordLike): object {
     Id: image.id,
     RepoTags: image.repoTags,
     RepoDigests: image.repoDigests,
-    Parent: '',
+    Parent: image.parent,
     Comment: '',
     Created: image.created,
     DockerVersion: '',
@@ -79,7 +79,8 @@ export function registerImageRoutes(app: FastifyInstance, engine: Engine): void 
   app.get('/images/json', async (request: FastifyRequest<{ Querystring: Query }>) => {
     const filters = parseFilters(request.query.filters);
     checkFilterKeys(filters, ['reference', 'label', 'dangling', 'before', 'since']);
-    const images = await engine.images().list();
+    const intermediates = queryFlag(request.query.all);
+    const images = await engine.images().list({ intermediates });
     return images
       .filter((image) => {
         if (filters.dangling) {

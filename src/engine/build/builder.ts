@@ -8,12 +8,18 @@ import { shortId } from '../images/reference.js';
 import { type BuildCache, chainKey } from './build-cache.js';
 import type { BuildContext, SourceTree } from './build-context.js';
 import { BuildError } from './build-error.js';
-import { applyConfigInstruction, commandOf, envLookup, workingDirectory } from './build-steps.js';
+import {
+  applyConfigInstruction,
+  commandOf,
+  envLookup,
+  onBuildTrigger,
+  workingDirectory,
+} from './build-steps.js';
 import { copyInto, digestSources, matchSources } from './copy-files.js';
-import { type Instruction, parseDockerfile } from './dockerfile-parse.js';
+import { type Instruction, parseDockerfile, parseInstruction } from './dockerfile-parse.js';
 import { runStepContainer } from './run-step.js';
 import { resolveScoped } from './scoped-path.js';
-import { type Stage, StepCommitter } from './step-commit.js';
+import { configChanged, type Stage, StepCommitter } from './step-commit.js';
 import { expandWord, keyValuePairs, type Lookup, splitWords } from './word-expand.js';
 
 /**
@@ -123,7 +129,7 @@ export class Builder {
       final.config.config = { ...final.config.config };
       final.config.config.Labels = { ...final.config.config.Labels, ...this.options.labels };
       final.key = chainKey(final.key, 'LABELS', JSON.stringify(this.options.labels));
-      final.imageId = undefined;
+      configChanged(final);
     }
     const id = await this.commits.commit(final);
     for (const tag of this.options.tags) await this.deps.images.tag(id, tag);
@@ -204,6 +210,12 @@ export class Builder {
       return stage;
     }
     this.say(`Step ${++this.stepNumber}/${this.stepCount} : ${keyword} ${instruction.args}\n`);
+    return this.dispatch(instruction, stage);
+  }
+
+  /** Runs an instruction other than FROM and ARG on the stage. */
+  private async dispatch(instruction: Instruction, stage: Stage): Promise<Stage> {
+    const { keyword } = instruction;
     switch (keyword) {
       case 'RUN':
         await this.run(stage, instruction);
@@ -235,7 +247,7 @@ export class Builder {
   private changedConfig(stage: Stage, instruction: Instruction): void {
     const text = `${instruction.keyword} ${JSON.stringify(instruction.flags)} ${instruction.args}`;
     stage.key = chainKey(stage.key, text, JSON.stringify(stage.config.config));
-    stage.imageId = undefined;
+    configChanged(stage);
     this.commits.history(
       stage,
       `/bin/sh -c #(nop)  ${instruction.keyword} ${instruction.args}`,
@@ -277,7 +289,36 @@ export class Builder {
       );
     }
     this.say(` ---> ${shortId(image.id)}\n`);
-    return { ...fresh, config: image.config, imageId: image.id, key: chainKey(image.id) };
+    const stage = { ...fresh, config: image.config, imageId: image.id, key: chainKey(image.id) };
+    return this.runTriggers(stage, instruction);
+  }
+
+  /**
+   * The base image's ONBUILD triggers, run first as Docker does: each is parsed and run as
+   * an instruction of this stage (errors name the FROM line), and the image made does not
+   * keep them.
+   */
+  private async runTriggers(stage: Stage, from: Instruction): Promise<Stage> {
+    const triggers = stage.config.config?.OnBuild ?? [];
+    if (triggers.length === 0) return stage;
+    this.say(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+    stage.config.config = { ...stage.config.config, OnBuild: null };
+    stage.key = chainKey(stage.key, 'ONBUILD', JSON.stringify(triggers));
+    configChanged(stage);
+    let current = stage;
+    for (const trigger of triggers) {
+      const instruction = parseInstruction(
+        onBuildTrigger(trigger),
+        from.line,
+        this.options.dockerfile,
+      );
+      // ARG declares in the stage itself; the rest are plain steps.
+      current =
+        instruction.keyword === 'ARG'
+          ? await this.runStep(instruction, current)
+          : await this.dispatch(instruction, current);
+    }
+    return current;
   }
 
   private stageNamed(reference: string): Stage | undefined {

@@ -17,6 +17,8 @@ export interface Stage {
   config: OciImageConfig;
   /** The committed image whose config is `config`, undefined after a config-only change. */
   imageId?: string;
+  /** The last image committed for this stage: the parent of the next one. */
+  parent?: string;
   key: string;
   args: Map<string, string | undefined>;
   cmdSet: boolean;
@@ -48,6 +50,12 @@ async function layerFilter(changes: string): Promise<((path: string) => boolean)
   return (path) => !MOUNTED_FILES.has(path) && (path !== 'etc' || etcChanged);
 }
 
+/** The stage's config changed in memory: its image is to be committed again, from the last. */
+export function configChanged(stage: Stage): void {
+  stage.parent = stage.imageId ?? stage.parent;
+  stage.imageId = undefined;
+}
+
 export class StepCommitter {
   constructor(private readonly deps: StepCommitDeps) {}
 
@@ -69,7 +77,7 @@ export class StepCommitter {
       stage.config = cached.config;
       return cached.id;
     }
-    const record = await this.deps.images.commitBuild(stage.config, undefined, []);
+    const record = await this.deps.images.commitBuild(stage.config, undefined, [], stage.parent);
     await this.deps.cache.set(stage.key, record.id);
     stage.imageId = record.id;
     return record.id;
@@ -95,7 +103,7 @@ export class StepCommitter {
     const include = await layerFilter(changes);
     this.history(stage, createdBy, include === undefined);
     const layer = include && directoryTar(changes, { overlayWhiteouts: true, include });
-    const record = await this.deps.images.commitBuild(stage.config, layer, []);
+    const record = await this.deps.images.commitBuild(stage.config, layer, [], stage.imageId);
     await this.deps.cache.set(key, record.id);
     Object.assign(stage, { config: record.config, imageId: record.id, key });
   }

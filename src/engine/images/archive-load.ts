@@ -33,6 +33,8 @@ export interface StagedImage {
   tags: string[];
   /** Fully qualified `name@sha256:<manifest digest>` when the archive has a manifest. */
   repoDigests: string[];
+  /** The image a build step made this one from. */
+  parent?: string;
 }
 
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;

@@ -17,6 +17,8 @@ export interface ImageEntry {
   repoDigests: string[];
   /** Manifest blob, when the image came with one (OCI layouts). */
   manifestDigest?: string;
+  /** The image a build step made this one from (Docker's Parent), when it is in the store. */
+  parent?: string;
 }
 
 export interface LayerEntry {
@@ -93,8 +95,8 @@ export const unusedLayers = (index: IndexData) => {
   return Object.keys(index.layers).filter((diffId) => !users.has(diffId));
 };
 
-/** Images some snapshot was made from. */
-export const snapshotOwners = (index: IndexData, imageId: string) =>
-  Object.values(index.snapshots)
-    .filter((snapshot) => snapshot.imageId === imageId)
-    .map((snapshot) => snapshot.owner);
+/** IDs of the images made from `imageId` by build steps. */
+export const childrenOf = (index: IndexData, imageId: string) =>
+  Object.values(index.images)
+    .filter((image) => image.parent === imageId)
+    .map((image) => image.id);

@@ -8,6 +8,7 @@ import { type SavedImage, writeDockerSave } from './archive-save.js';
 import { BlobStore, digestHex, sha256Digest } from './blob-store.js';
 import { runCommand } from './command.js';
 import {
+  childrenOf,
   type ImageEntry,
   type IndexData,
   readIndex,
@@ -66,6 +67,8 @@ export interface ImageRecord {
   /** diff IDs, bottom layer first. */
   layers: string[];
   config: OciImageConfig;
+  /** The image a build step made this one from, or ''. */
+  parent: string;
 }
 
 export interface DeleteResponseItem {
@@ -295,11 +298,13 @@ export class ImageStore {
         }
         await this.blobs.write(image.configBytes, image.id);
         const previous = next.images[image.id];
+        const parent = image.parent ?? previous?.parent;
         next.images[image.id] = {
           id: image.id,
           created: image.config.created ?? new Date().toISOString(),
           layers: image.config.rootfs.diff_ids,
           repoDigests: [...new Set([...(previous?.repoDigests ?? []), ...image.repoDigests])],
+          ...(parent !== undefined && next.images[parent] ? { parent } : {}),
         };
         for (const tag of image.tags) next.tags[tag] = image.id;
       }
@@ -341,12 +346,14 @@ export class ImageStore {
   /**
    * Adds an image made by a build step: `config` names layers the store holds, and
    * `layer`, when given, is a new layer tar put on top of them (its diff ID is
-   * appended to the config's). Tags move to the new image.
+   * appended to the config's). Tags move to the new image. `parent` is the image the step
+   * started from: an untagged image with children is an intermediate one, hidden from lists.
    */
   async commitBuild(
     config: OciImageConfig,
     layer: AsyncIterable<Uint8Array> | undefined,
     tags: string[],
+    parent?: string,
   ): Promise<ImageRecord> {
     const id = await this.exclusive(() =>
       this.withStaging(async (staging) => {
@@ -372,6 +379,7 @@ export class ImageStore {
           layers: ingested ? [ingested] : [],
           tags: tags.map(normalizeReference),
           repoDigests: [],
+          parent,
         };
         await this.commitImages([staged]);
         return staged.id;
@@ -389,6 +397,7 @@ export class ImageStore {
       size: image.layers.reduce((sum, diffId) => sum + (this.index.layers[diffId]?.size ?? 0), 0),
       layers: [...image.layers],
       config: structuredClone(this.configs.get(image.id) as OciImageConfig),
+      parent: image.parent ?? '',
     };
   }
 
@@ -427,8 +436,13 @@ export class ImageStore {
     return resolved;
   }
 
-  async list(): Promise<ImageRecord[]> {
+  /**
+   * The images, newest first; with `intermediates: false` without the intermediate ones
+   * (untagged, with children), as `docker images` lists them without -a.
+   */
+  async list(options: { intermediates?: boolean } = {}): Promise<ImageRecord[]> {
     return Object.values(this.index.images)
+      .filter((image) => options.intermediates !== false || !this.isIntermediate(image))
       .map((image) => this.record(image))
       .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id));
   }
@@ -448,6 +462,38 @@ export class ImageStore {
       next.tags[qualifiedString(withDefaultTag(reference))] = image.id;
       await this.commitIndex(next);
     });
+  }
+
+  private isIntermediate(image: ImageEntry): boolean {
+    return (
+      this.referencesOf(this.index, image).length === 0 &&
+      childrenOf(this.index, image.id).length > 0
+    );
+  }
+
+  /** Images some snapshot (a container, a build step) uses. */
+  private snapshotImages(index: IndexData): Set<string> {
+    return new Set(Object.values(index.snapshots).map((snapshot) => snapshot.imageId));
+  }
+
+  /**
+   * `ids` and the ancestors that deleting them leaves dangling: untagged, unused, with no
+   * other child. Docker deletes those with their child (rmi without --no-prune, image prune).
+   */
+  private withDanglingAncestors(index: IndexData, ids: string[]): string[] {
+    const doomed = new Set(ids);
+    const used = this.snapshotImages(index);
+    for (const id of ids) {
+      let parent = index.images[id]?.parent;
+      while (parent !== undefined && !doomed.has(parent)) {
+        const entry = index.images[parent];
+        if (!entry || used.has(parent) || this.referencesOf(index, entry).length > 0) break;
+        if (childrenOf(index, parent).some((child) => !doomed.has(child))) break;
+        doomed.add(parent);
+        parent = entry.parent;
+      }
+    }
+    return [...doomed];
   }
 
   /** Fully qualified tag and digest references of an image. */
@@ -499,12 +545,22 @@ export class ImageStore {
           );
         }
         untag(reference);
-        // Other references keep the image; a running container keeps it too, untagged.
-        if (this.referencesOf(next, nextImage).length > 0 || users.running.length > 0) {
+        // Other references keep the image; a running container keeps it too, untagged, and
+        // so do its children (it becomes an intermediate image).
+        if (
+          this.referencesOf(next, nextImage).length > 0 ||
+          users.running.length > 0 ||
+          childrenOf(next, image.id).length > 0
+        ) {
           await this.commitIndex(next);
           return records;
         }
       } else {
+        if (childrenOf(next, image.id).length > 0) {
+          throw conflict(
+            `conflict: unable to delete ${short} (cannot be forced) - image has dependent child images`,
+          );
+        }
         if (!force && references.length > 0 && !this.isSingleReference(references)) {
           throw conflict(
             `conflict: unable to delete ${short} (must be forced) - image is referenced in multiple repositories`,
@@ -522,7 +578,8 @@ export class ImageStore {
         }
         references.forEach(untag);
       }
-      records.push(...(await this.deleteImages(next, [image.id])).records);
+      const ids = this.withDanglingAncestors(next, [image.id]);
+      records.push(...(await this.deleteImages(next, ids)).records);
       return records;
     });
   }
@@ -532,6 +589,14 @@ export class ImageStore {
     next: IndexData,
     ids: string[],
   ): Promise<{ records: DeleteResponseItem[]; reclaimed: number }> {
+    const doomed = new Set(ids);
+    // A child of a deleted image takes its nearest ancestor that stays as its parent.
+    for (const image of Object.values(next.images)) {
+      let parent = image.parent;
+      while (parent !== undefined && doomed.has(parent)) parent = next.images[parent]?.parent;
+      if (parent === undefined) delete image.parent;
+      else image.parent = parent;
+    }
     for (const id of ids) {
       delete next.images[id];
       for (const [tag, target] of Object.entries(next.tags)) {
@@ -551,17 +616,32 @@ export class ImageStore {
     };
   }
 
-  /** Removes dangling images (untagged), or with `all` every image no snapshot uses. */
-  prune(options: { all?: boolean } = {}): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+  /**
+   * Removes dangling images (untagged, without children) and the untagged ancestors only
+   * they held; with `all` every image no snapshot uses; with `among` the untagged images
+   * of that list no snapshot uses, children or not (the build cache).
+   */
+  prune(
+    options: { all?: boolean; among?: string[] } = {},
+  ): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     return this.exclusive(async () => {
-      const used = new Set(Object.values(this.index.snapshots).map((snapshot) => snapshot.imageId));
-      const ids = Object.values(this.index.images)
-        .filter(
-          (image) =>
-            !used.has(image.id) &&
-            (options.all || this.referencesOf(this.index, image).length === 0),
-        )
-        .map((image) => image.id);
+      const used = this.snapshotImages(this.index);
+      const untagged = (image: ImageEntry) => this.referencesOf(this.index, image).length === 0;
+      const unused = Object.values(this.index.images).filter((image) => !used.has(image.id));
+      let ids: string[];
+      if (options.all) ids = unused.map((image) => image.id);
+      else if (options.among) {
+        const among = new Set(options.among);
+        ids = unused.filter((image) => among.has(image.id) && untagged(image)).map((i) => i.id);
+      } else {
+        const dangling = unused.filter(
+          (image) => untagged(image) && childrenOf(this.index, image.id).length === 0,
+        );
+        ids = this.withDanglingAncestors(
+          this.index,
+          dangling.map((image) => image.id),
+        );
+      }
       if (ids.length === 0) return { deleted: [], spaceReclaimed: 0 };
       const { reclaimed } = await this.deleteImages(structuredClone(this.index), ids);
       return { deleted: ids, spaceReclaimed: reclaimed };
