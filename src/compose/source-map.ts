@@ -13,8 +13,32 @@ type ChildKey = string | number;
  * the node, so stages can keep passing ordinary JSON-like values around: a stage that
  * copies a container copies its positions with it (see clonePositioned, copyPosition).
  */
-const childPositions = new WeakMap<object, Map<ChildKey, SourcePosition>>();
-const ownPositions = new WeakMap<object, SourcePosition>();
+const CHILD_POSITIONS = Symbol('child positions');
+const OWN_POSITION = Symbol('own position');
+
+interface Positioned {
+  [CHILD_POSITIONS]?: Map<ChildKey, SourcePosition>;
+  [OWN_POSITION]?: SourcePosition;
+}
+
+/*
+ * Kept in symbol-keyed, non-enumerable properties rather than in WeakMaps: a document
+ * has thousands of containers, and weak tables that size make every collection slow.
+ * Object.keys, for-in, spreads, JSON and deep-equality checks all pass them over.
+ */
+const childPositions = {
+  get: (container: object) => (container as Positioned)[CHILD_POSITIONS],
+  set: (container: object, positions: Map<ChildKey, SourcePosition>) =>
+    hide(container, CHILD_POSITIONS, positions),
+};
+const ownPositions = {
+  get: (container: object) => (container as Positioned)[OWN_POSITION],
+  set: (container: object, position: SourcePosition) => hide(container, OWN_POSITION, position),
+};
+
+function hide(container: object, key: symbol, value: unknown): void {
+  Object.defineProperty(container, key, { value, writable: true, configurable: true });
+}
 
 export function isContainer(value: unknown): value is Record<string, unknown> | unknown[] {
   return typeof value === 'object' && value !== null;
