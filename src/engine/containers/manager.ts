@@ -11,6 +11,7 @@ import type { Trash } from '../state/trash.js';
 import type { VolumeManager } from '../volumes.js';
 import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
+import { signalInit } from './init-signal.js';
 import { mergeWithImage, processArgs } from './merge-config.js';
 import { type ContainerRecord, initialState, type MountPoint, shortId } from './model.js';
 import { resolveMounts } from './mounts.js';
@@ -591,7 +592,7 @@ export class ContainerManager {
     const { runtime } = this.deps;
     const exited = live.exited ?? Promise.resolve();
     if (live.record.State.Paused) await runtime.resume(live.record.Id).catch(() => undefined);
-    await runtime.kill(live.record.Id, String(signal)).catch(() => undefined);
+    await this.signal(live.record.Id, signal).catch(() => undefined);
     if (signal === SIGKILL) {
       await exited;
       return;
@@ -625,8 +626,14 @@ export class ContainerManager {
       live.record.ManuallyStopped = true;
       await this.save(live.record);
     }
-    await this.deps.runtime.kill(live.record.Id, String(number));
+    await this.signal(live.record.Id, number);
     this.emit(live, 'kill', { signal: String(number) });
+  }
+
+  /** Signals the init directly; tcrun kill only when its state does not name a live init (it explains why). */
+  private async signal(id: string, signal: number): Promise<void> {
+    if (await signalInit(join(this.deps.paths.tcrunRoot, id), signal)) return;
+    await this.deps.runtime.kill(id, String(signal));
   }
 
   async restart(reference: string, timeoutSeconds?: number, signal?: string): Promise<void> {
