@@ -23,8 +23,10 @@ export function interpolateDocument(
   const lookup = (name: string) => (Object.hasOwn(env, name) ? env[name] : undefined);
   // Copy on write: a container is copied only when something under it changes, so a
   // document with few variables is mostly shared with the input, never mutated.
-  const interpolateNode = (node: unknown, path: FieldPath): unknown => {
-    if (typeof node === 'string') return interpolateString(node, path);
+  // One path, grown and shrunk on the way down and up; copied only where it is kept.
+  const path: (string | number)[] = [];
+  const interpolateNode = (node: unknown): unknown => {
+    if (typeof node === 'string') return interpolateString(node);
     if (!isContainer(node)) return node;
     let copy: Record<string | number, unknown> | undefined;
     const keys: (string | number)[] = Array.isArray(node)
@@ -34,7 +36,9 @@ export function interpolateDocument(
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const child = source[key];
-      const result = interpolateNode(child, [...path, key]);
+      path.push(key);
+      const result = interpolateNode(child);
+      path.pop();
       if (result === child && copy === undefined) continue;
       if (copy === undefined) {
         copy = emptyLike(source);
@@ -44,17 +48,17 @@ export function interpolateDocument(
     }
     return copy ?? node;
   };
-  const interpolateString = (text: string, path: FieldPath): unknown => {
+  const interpolateString = (text: string): unknown => {
     let substituted: string;
     try {
       substituted = substituteVariables(text, {
         lookup,
-        onUnset: (name) => options.onUnset?.(name, path),
+        onUnset: (name) => options.onUnset?.(name, [...path]),
       });
     } catch (error) {
       if (!(error instanceof SubstitutionError)) throw error;
       throw new ComposeError(error.message, {
-        path,
+        path: [...path],
         position: locate.locate(path),
         hint: error.hint,
       });
@@ -63,9 +67,9 @@ export function interpolateDocument(
     if (cast === undefined) return substituted;
     const result = castString(substituted, cast);
     if ('error' in result) {
-      throw new ComposeError(result.error, { path, position: locate.locate(path) });
+      throw new ComposeError(result.error, { path: [...path], position: locate.locate(path) });
     }
     return result.value;
   };
-  return interpolateNode(value, []);
+  return interpolateNode(value);
 }
