@@ -5,9 +5,12 @@ import {
   encodePathStat,
   extractInRoot,
   extractionDirectory,
+  type MountedSource,
+  mountPointsIn,
   packPath,
   statInRoot,
 } from '../containers/archive.js';
+import type { ContainerRecord } from '../containers/model.js';
 import type { Engine } from '../context.js';
 import { badParameter } from '../errors.js';
 import { queryFlag } from './filters.js';
@@ -26,18 +29,38 @@ function pathOf(request: ArchiveRequest): string {
 }
 
 /**
+ * The volumes and bind mounts a stopped container's paths lead into, as `docker cp` sees
+ * them: read from their host directories, nothing mounted. A tmpfs (a tmpfs volume too)
+ * holds nothing while the container is stopped, so its rootfs directory shows.
+ */
+function stoppedMounts(engine: Engine, record: ContainerRecord): MountedSource[] {
+  return record.Mounts.flatMap((point): MountedSource[] => {
+    if (point.Type === 'bind') return [{ destination: point.Destination, source: point.Source }];
+    if (point.Type !== 'volume' || !point.Name) return [];
+    const volume = engine.volumes.find(point.Name);
+    if (!volume || volume.Options.type === 'tmpfs') return [];
+    const source =
+      volume.Options.type === 'none' ? (volume.Options.device as string) : volume.Mountpoint;
+    return [{ destination: point.Destination, source }];
+  });
+}
+
+/**
  * Runs `work` on the container's root as the container sees it. A running container's
  * root is /proc/<pid>/root, which shows its volumes and bind mounts too; a stopped
- * container's rootfs is mounted on the host for the length of `work`.
+ * container's rootfs is mounted on the host for the length of `work`, and its volumes and
+ * bind mounts are read from their host directories.
  */
 async function withContainerRoot<T>(
   engine: Engine,
   reference: string,
-  work: (root: string) => Promise<T>,
+  work: (root: string, mounts: MountedSource[]) => Promise<T>,
 ): Promise<T> {
   const { record } = engine.containers.find(reference);
-  if (record.State.Running && record.State.Pid > 0) return work(`/proc/${record.State.Pid}/root`);
-  return engine.images().withSnapshotMounted(record.Id, work);
+  if (record.State.Running && record.State.Pid > 0)
+    return work(`/proc/${record.State.Pid}/root`, []);
+  const mounts = stoppedMounts(engine, record);
+  return engine.images().withSnapshotMounted(record.Id, (root) => work(root, mounts));
 }
 
 /** Docker's event after a copy out of (`archive-path`) or into (`extract-to-dir`) a container. */
@@ -54,8 +77,8 @@ function announce(engine: Engine, reference: string, action: 'archive-path' | 'e
 export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): void {
   app.head('/containers/:id/archive', async (request: ArchiveRequest, reply: FastifyReply) => {
     const path = pathOf(request);
-    const { stat } = await withContainerRoot(engine, request.params.id, (root) =>
-      statInRoot(root, path, request.params.id),
+    const { stat } = await withContainerRoot(engine, request.params.id, (root, mounts) =>
+      statInRoot(root, path, request.params.id, mounts),
     );
     await reply.header(STAT_HEADER, encodePathStat(stat)).code(200).send();
   });
@@ -66,13 +89,14 @@ export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): voi
     async (request: ArchiveRequest, reply: FastifyReply) => {
       const path = pathOf(request);
       // The mount of a stopped container lasts until the whole archive is sent.
-      await withContainerRoot(engine, request.params.id, async (root) => {
-        const { host, stat } = await statInRoot(root, path, request.params.id);
+      await withContainerRoot(engine, request.params.id, async (root, mounts) => {
+        const { host, stat } = await statInRoot(root, path, request.params.id, mounts);
         reply.raw.writeHead(200, {
           'Content-Type': 'application/x-tar',
           [STAT_HEADER]: encodePathStat(stat),
         });
-        await pipeline(packPath(host, archiveBaseName(path)), reply.raw).catch((error: unknown) => {
+        const archive = packPath(host, archiveBaseName(path), mountPointsIn(root, mounts));
+        await pipeline(archive, reply.raw).catch((error: unknown) => {
           request.log.warn({ err: error, path }, 'archive stream ended early');
         });
       });
@@ -83,11 +107,12 @@ export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): voi
 
   app.put('/containers/:id/archive', async (request: ArchiveRequest, reply: FastifyReply) => {
     const path = pathOf(request);
-    await withContainerRoot(engine, request.params.id, async (root) => {
-      const directory = await extractionDirectory(root, path, request.params.id);
+    await withContainerRoot(engine, request.params.id, async (root, mounts) => {
+      const directory = await extractionDirectory(root, path, request.params.id, mounts);
       await extractInRoot(root, directory, request.raw, {
         noOverwriteDirNonDir: queryFlag(request.query.noOverwriteDirNonDir),
         copyOwners: queryFlag(request.query.copyUIDGID),
+        mounts,
       });
     });
     announce(engine, request.params.id, 'extract-to-dir');

@@ -26,13 +26,48 @@ import { badParameter, notFound } from '../errors.js';
  */
 
 /**
+ * A volume or bind mount of a stopped container, whose rootfs mount lacks it: what the
+ * container sees at `destination` is the host directory `source`.
+ */
+export interface MountedSource {
+  destination: string;
+  source: string;
+}
+
+/** The mount `inside` (a path in the container) lies in, the deepest one. */
+function mountOf(inside: string, mounts: readonly MountedSource[]) {
+  return mounts
+    .filter(({ destination }) => inside === destination || inside.startsWith(`${destination}/`))
+    .sort((a, b) => b.destination.length - a.destination.length)[0];
+}
+
+/** The host paths of the mount points in `root`, each with the directory it shows. */
+export const mountPointsIn = (root: string, mounts: readonly MountedSource[]) =>
+  new Map(mounts.map(({ destination, source }) => [join(root, destination), source]));
+
+/**
  * The host path of `path` inside `root`, and the path inside the root it came to. The last
  * component is followed only with `followLast` (a symbolic link is archived as a link, as
- * `docker cp` does without -L).
+ * `docker cp` does without -L). A path in one of `mounts` leads into its source (links
+ * there resolve within the mount).
  */
-export async function resolveInRoot(root: string, path: string, followLast = false) {
+export async function resolveInRoot(
+  root: string,
+  path: string,
+  followLast = false,
+  mounts: readonly MountedSource[] = [],
+) {
   const host = await resolveScoped(root, path, followLast);
   const inside = host.slice(root.length) || '/';
+  const mount = mountOf(inside, mounts);
+  if (mount) {
+    const inMount = await resolveScoped(
+      mount.source,
+      inside.slice(mount.destination.length),
+      followLast,
+    );
+    return { host: inMount === mount.source ? `${mount.source}/.` : inMount, inside };
+  }
   // `root/.`: a container's /proc/<pid>/root is a link, which lstat would not follow.
   return { host: inside === '/' ? `${root}/.` : host, inside };
 }
@@ -93,11 +128,18 @@ export const notInContainer = (path: string, container: string) =>
   notFound(`Could not find the file ${path} in container ${container}`);
 
 /** What HEAD and GET report about `path` inside `root`; 404 when it does not exist. */
-export async function statInRoot(root: string, path: string, container: string) {
-  const { host } = await resolveInRoot(root, path);
+export async function statInRoot(
+  root: string,
+  path: string,
+  container: string,
+  mounts: readonly MountedSource[] = [],
+) {
+  const { host } = await resolveInRoot(root, path, false, mounts);
   const stats = await lstat(host).catch(() => undefined);
   if (!stats) throw notInContainer(path, container);
-  const linkTarget = stats.isSymbolicLink() ? (await resolveInRoot(root, path, true)).inside : '';
+  const linkTarget = stats.isSymbolicLink()
+    ? (await resolveInRoot(root, path, true, mounts)).inside
+    : '';
   const stat: PathStat = {
     name: posix.basename(path) || '/',
     size: stats.size,
@@ -117,7 +159,13 @@ function deviceNumbers(rdev: number) {
   return { devmajor: Math.floor(rdev / 256) % 4096, devminor: rdev % 256 };
 }
 
-async function writeEntry(pack: Pack, name: string, host: string, stats: Stats): Promise<void> {
+async function writeEntry(
+  pack: Pack,
+  name: string,
+  host: string,
+  stats: Stats,
+  mountPoints: ReadonlyMap<string, string>,
+): Promise<void> {
   const common = {
     mode: stats.mode & 0o7777,
     uid: stats.uid,
@@ -131,8 +179,8 @@ async function writeEntry(pack: Pack, name: string, host: string, stats: Stats):
   if (stats.isDirectory()) {
     await add({ name: `${name}/`, type: 'directory' });
     for (const child of (await readdir(host)).sort()) {
-      const childHost = join(host, child);
-      await writeEntry(pack, `${name}/${child}`, childHost, await lstat(childHost));
+      const childHost = mountPoints.get(join(host, child)) ?? join(host, child);
+      await writeEntry(pack, `${name}/${child}`, childHost, await lstat(childHost), mountPoints);
     }
   } else if (stats.isSymbolicLink()) {
     await add({ name, type: 'symlink', linkname: await readlink(host) });
@@ -157,12 +205,17 @@ async function writeEntry(pack: Pack, name: string, host: string, stats: Stats):
 
 /**
  * A tar of one file or directory tree at `host`, its top entry named `base` (the
- * rest below it), symbolic links kept as links. Errors while walking end the stream.
+ * rest below it), symbolic links kept as links; a directory of `mountPoints` is read
+ * from the directory it shows. Errors while walking end the stream.
  */
-export function packPath(host: string, base: string): NodeJS.ReadableStream {
+export function packPath(
+  host: string,
+  base: string,
+  mountPoints: ReadonlyMap<string, string> = new Map(),
+): NodeJS.ReadableStream {
   const pack = tarPack();
   void (async () => {
-    await writeEntry(pack, base, host, await lstat(host));
+    await writeEntry(pack, base, host, await lstat(host), mountPoints);
     pack.finalize();
   })().catch((error: unknown) => pack.destroy(error as Error));
   return pack as unknown as NodeJS.ReadableStream;
@@ -176,6 +229,8 @@ export interface ExtractOptions {
   owner?: { uid: number; gid: number };
   /** Renames each entry before it is placed (the CLI's destination name). */
   rename?: (name: string) => string;
+  /** A stopped container's volumes and bind mounts, which entries below them go into. */
+  mounts?: readonly MountedSource[];
 }
 
 /** An entry name as components below the extraction directory; refused when it climbs out. */
@@ -222,7 +277,8 @@ export async function extractInRoot(
         entry.resume();
         continue;
       }
-      const parent = await resolveInRoot(root, posix.join(directory, ...parts.slice(0, -1)), true);
+      const parentPath = posix.join(directory, ...parts.slice(0, -1));
+      const parent = await resolveInRoot(root, parentPath, true, options.mounts);
       await mkdir(parent.host, { recursive: true });
       const target = join(parent.host, parts[parts.length - 1]);
       const existing = await lstat(target).catch(() => undefined);
@@ -235,7 +291,7 @@ export async function extractInRoot(
       const linkName = options.rename ? options.rename(header.linkname ?? '') : header.linkname;
       if (
         !(await placeEntry(
-          root,
+          (path) => resolveInRoot(root, path, false, options.mounts),
           posix.join(directory, ...entryComponents(linkName ?? '')),
           target,
           header,
@@ -261,7 +317,7 @@ export async function extractInRoot(
 
 /** Creates one entry at `target`; false for kinds left out (devices, FIFOs). */
 async function placeEntry(
-  root: string,
+  resolve: (path: string) => Promise<{ host: string }>,
   linkSource: string,
   target: string,
   header: Header,
@@ -275,7 +331,7 @@ async function placeEntry(
       await symlink(header.linkname, target);
       break;
     case 'link':
-      await link((await resolveInRoot(root, linkSource)).host, target);
+      await link((await resolve(linkSource)).host, target);
       break;
     case 'file':
     case 'contiguous-file':
@@ -291,8 +347,13 @@ async function placeEntry(
 }
 
 /** The path inside `root` of an existing directory to extract into: 404 when missing, 400 when not a directory. */
-export async function extractionDirectory(root: string, path: string, container: string) {
-  const { host, inside } = await resolveInRoot(root, path, true);
+export async function extractionDirectory(
+  root: string,
+  path: string,
+  container: string,
+  mounts: readonly MountedSource[] = [],
+) {
+  const { host, inside } = await resolveInRoot(root, path, true, mounts);
   const stats = await lstat(host).catch(() => undefined);
   if (!stats) throw notInContainer(path, container);
   if (!stats.isDirectory()) throw badParameter(`extraction point is not a directory: ${path}`);
