@@ -1,4 +1,3 @@
-import type { FieldPath } from './errors.js';
 import { deepestRule, fieldRules } from './field-rules.js';
 import { copyPosition, isContainer, isMapping } from './source-map.js';
 
@@ -54,16 +53,18 @@ export function enforceUniqueness(document: Record<string, unknown>): Record<str
   return document;
 }
 
-function visit(node: unknown, path: FieldPath): void {
+/** `path` is one array grown and shrunk on the way down and up: nothing keeps it. */
+function visit(node: unknown, path: (string | number)[]): void {
   if (!isContainer(node) || path.length >= DEEPEST) return;
   const container = node as Record<string | number, unknown>;
   const keys: (string | number)[] = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
   for (const key of keys) {
-    const childPath = [...path, key];
     const child = container[key];
-    const identity = Array.isArray(child) ? identityFor(childPath) : undefined;
+    path.push(key);
+    const identity = Array.isArray(child) ? identityFor(path) : undefined;
     if (identity && Array.isArray(child)) container[key] = withoutDuplicates(child, identity);
-    else visit(child, childPath);
+    else visit(child, path);
+    path.pop();
   }
 }
 
