@@ -20,7 +20,16 @@ describe('docker cp with a stopped container', () => {
     writeFileSync(join(bind, 'b.txt'), 'bound\n');
     const name = `cp-stopped-${randomBytes(4).toString('hex')}`;
     const volume = `${name}-data`;
-    const mounts = ['--network', 'none', '-v', `${volume}:/srv/data`, '-v', `${bind}:/bind`];
+    const mounts = [
+      '--network',
+      'none',
+      '-v',
+      `${volume}:/srv/data`,
+      '-v',
+      `${bind}:/bind`,
+      '-v',
+      `${bind}:/locked:ro`,
+    ];
     await ok(
       'run',
       '--name',
@@ -45,6 +54,8 @@ describe('docker cp with a stopped container', () => {
     await ok('cp', join(out, 'in.txt'), `${name}:/srv/data/`);
     await ok('cp', join(out, 'in.txt'), `${name}:/bind/`);
     expect(readFileSync(join(bind, 'in.txt'), 'utf8')).toBe('copied in\n');
+    const refused = await runDocker(testEngine(), ['cp', join(out, 'v.txt'), `${name}:/locked/`]);
+    expect(refused.stderr).toContain('mounted volume is marked read-only');
     const check = ['run', '--rm', '--network', 'none', '-v', `${volume}:/data`, 'busybox'];
     expect(await ok(...check, 'cat', '/data/in.txt')).toBe('copied in\n');
 

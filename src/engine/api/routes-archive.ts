@@ -35,13 +35,15 @@ function pathOf(request: ArchiveRequest): string {
  */
 function stoppedMounts(engine: Engine, record: ContainerRecord): MountedSource[] {
   return record.Mounts.flatMap((point): MountedSource[] => {
-    if (point.Type === 'bind') return [{ destination: point.Destination, source: point.Source }];
+    const readOnly = !point.RW;
+    if (point.Type === 'bind')
+      return [{ destination: point.Destination, source: point.Source, readOnly }];
     if (point.Type !== 'volume' || !point.Name) return [];
     const volume = engine.volumes.find(point.Name);
     if (!volume || volume.Options.type === 'tmpfs') return [];
     const source =
       volume.Options.type === 'none' ? (volume.Options.device as string) : volume.Mountpoint;
-    return [{ destination: point.Destination, source }];
+    return [{ destination: point.Destination, source, readOnly }];
   });
 }
 

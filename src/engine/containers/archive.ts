@@ -32,6 +32,7 @@ import { badParameter, notFound } from '../errors.js';
 export interface MountedSource {
   destination: string;
   source: string;
+  readOnly?: boolean;
 }
 
 /** The mount `inside` (a path in the container) lies in, the deepest one. */
@@ -357,5 +358,7 @@ export async function extractionDirectory(
   const stats = await lstat(host).catch(() => undefined);
   if (!stats) throw notInContainer(path, container);
   if (!stats.isDirectory()) throw badParameter(`extraction point is not a directory: ${path}`);
+  if (mountOf(inside, mounts)?.readOnly)
+    throw badParameter(`mounted volume is marked read-only: ${path}`);
   return inside;
 }
