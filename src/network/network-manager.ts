@@ -87,6 +87,8 @@ export class NetworkManager {
   private readonly dnsServers = new Map<string, DnsServer>();
   private readonly upstreams: Upstream[];
   private queue: Promise<unknown> = Promise.resolve();
+  /** Host ends of released endpoints still going away (see release), by interface name. */
+  private readonly linkCleanups = new Map<string, Promise<void>>();
 
   private constructor(private readonly options: NetworkManagerOptions) {
     this.store = new NetworkStore(options.stateDir);
@@ -222,6 +224,7 @@ export class NetworkManager {
 
   /** Refused while containers are attached, as Docker refuses it. */
   async remove(idOrName: string): Promise<void> {
+    await this.linksReleased();
     await this.serialized(async () => {
       const record = this.inspect(idOrName);
       if (Object.keys(record.endpoints).length > 0) {
@@ -288,6 +291,7 @@ export class NetworkManager {
       this.reserveEndpoints(containerId, sandbox, attachments),
     );
     const specs = planned.map(({ record, endpoint }) => attachmentSpec(record, endpoint));
+    await this.linksReleased(specs.map((spec) => spec.hostIfname));
     await this.saveRecords(planned).catch(async (error) => {
       await this.serialized(async () => this.dropEndpoints(planned));
       throw error;
@@ -398,8 +402,8 @@ export class NetworkManager {
    * Releases every endpoint of a container (at stop or removal): its names leave DNS at once
    * and its addresses are free again. Destroy the namespace first when it goes too: the
    * kernel then removes its veths in one sweep, far cheaper than deleting them one by one;
-   * release waits for that, and deletes whatever is left (or everything, when the namespace
-   * still exists).
+   * release returns without waiting for that sweep, and deletes whatever it left afterwards
+   * (or everything at once, when the namespace still exists).
    */
   async release(containerId: string): Promise<void> {
     const endpoints = await this.serialized(async () => {
@@ -409,10 +413,31 @@ export class NetworkManager {
     });
     await this.saveRecords(endpoints);
     const hostIfnames = endpoints.map(({ endpoint }) => endpoint.hostIfname);
-    if (endpoints.some(({ endpoint }) => !existsSync(endpoint.sandbox))) {
-      await linksGone(hostIfnames, 2000);
+    if (endpoints.every(({ endpoint }) => existsSync(endpoint.sandbox))) {
+      await removeLinks(hostIfnames);
+      return;
     }
-    await removeLinks(hostIfnames);
+    // The kernel's namespace teardown takes tens to hundreds of milliseconds; a stop does
+    // not wait for it. What would reuse these names (the container starting again, the
+    // network going, the engine closing) waits in linksReleased.
+    const cleanup = linksGone(hostIfnames, 2000).then(() =>
+      removeLinks(hostIfnames.filter(linkExists)),
+    );
+    const settled = cleanup.catch(() => undefined);
+    for (const ifname of hostIfnames) this.linkCleanups.set(ifname, settled);
+    void settled.then(() => {
+      for (const ifname of hostIfnames) {
+        if (this.linkCleanups.get(ifname) === settled) this.linkCleanups.delete(ifname);
+      }
+    });
+  }
+
+  /** Waits until the given host ends (all released ones, without names) are gone. */
+  async linksReleased(hostIfnames?: string[]): Promise<void> {
+    const pending = hostIfnames
+      ? hostIfnames.map((ifname) => this.linkCleanups.get(ifname))
+      : [...this.linkCleanups.values()];
+    await Promise.all(pending);
   }
 
   /**
@@ -420,6 +445,7 @@ export class NetworkManager {
    * and records stay for the next start.
    */
   async close(): Promise<void> {
+    await this.linksReleased();
     await this.serialized(async () => {
       await Promise.all([...this.dnsServers.values()].map((server) => server.close()));
       this.dnsServers.clear();
@@ -457,10 +483,12 @@ function removeLinks(ifnames: string[]): Promise<void> {
   return hostLinks.submit(deleteLinkLines(ifnames), { ignoreMissing: true });
 }
 
+const linkExists = (ifname: string) => existsSync(`/sys/class/net/${ifname}`);
+
 /** Waits until the kernel has removed the links (namespace teardown is asynchronous). */
 async function linksGone(ifnames: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (ifnames.some((ifname) => existsSync(`/sys/class/net/${ifname}`))) {
+  while (ifnames.some(linkExists)) {
     if (Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
