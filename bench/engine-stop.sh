@@ -53,6 +53,12 @@ const engine = spawn('node', [process.env.ENGINE || 'dist/engine/main.js'], {
   stdio: ['ignore', 'ignore', openSync(`${scratch}/engine.log`, 'w')],
 });
 const engineExited = new Promise((resolve) => engine.on('exit', resolve));
+// A failed call must not leave the engine running with its containers.
+process.on('uncaughtException', (error) => {
+  console.error(error.message);
+  engine.kill('SIGTERM');
+  engineExited.then(() => process.exit(1));
+});
 for (let attempt = 0; attempt < 100; attempt++) {
   if (await call('GET', '/_ping').then(() => true, () => false)) break;
   await sleep(100);
