@@ -79,14 +79,21 @@ export async function ensureImages(
   const services = options.services
     .map((name) => project.services[name])
     .filter((service) => service.image !== undefined && service.build === undefined);
+  // Services often share an image: one inspect per image, not one per service.
+  const presence = new Map<string, Promise<boolean>>();
+  const present = (image: string) => {
+    let answer = presence.get(image);
+    if (!answer) {
+      answer = imagePresent(engine, image);
+      presence.set(image, answer);
+    }
+    return answer;
+  };
   await Promise.all(
     services.map(async (service) => {
       const image = service.image as string;
       const policy = options.policy ?? servicePullPolicy(service);
-      const decision = pullDecision(
-        policy,
-        policy !== 'always' && (await imagePresent(engine, image)),
-      );
+      const decision = pullDecision(policy, policy !== 'always' && (await present(image)));
       if (decision === 'use') return;
       if (decision === 'absent') {
         throw new Error(

@@ -100,6 +100,8 @@ async function errorFrom(response: IncomingMessage): Promise<EngineClientError> 
  */
 export class EngineClient {
   private version: string | undefined;
+  /** The one /_ping in flight, so that parallel first requests negotiate once. */
+  private negotiation: Promise<string> | undefined;
 
   constructor(readonly endpoint: EngineEndpoint) {}
 
@@ -143,19 +145,34 @@ export class EngineClient {
   }
 
   /** Asks the engine for its API version (GET /_ping) and uses the older of the two. */
-  async negotiate(): Promise<string> {
-    if (this.version) return this.version;
+  negotiate(): Promise<string> {
+    this.negotiation ??= this.askVersion().catch((error: unknown) => {
+      this.negotiation = undefined;
+      throw error;
+    });
+    return this.negotiation;
+  }
+
+  private async askVersion(): Promise<string> {
     const { response } = await this.send('GET', '/_ping', {});
     await readAll(response);
-    const server = String(response.headers['api-version'] ?? clientApiVersion);
+    return this.settleVersion(response);
+  }
+
+  private settleVersion(pingResponse: IncomingMessage): string {
+    const server = String(pingResponse.headers['api-version'] ?? clientApiVersion);
     this.version = compare(server, clientApiVersion) < 0 ? server : clientApiVersion;
+    this.negotiation ??= Promise.resolve(this.version);
     return this.version;
   }
 
+  /** Whether the engine answers; an answer also settles the API version, saving a round trip. */
   async ping(): Promise<boolean> {
     try {
       const { response } = await this.send('GET', '/_ping', {});
-      return (await readAll(response)) === 'OK';
+      const alive = (await readAll(response)) === 'OK';
+      if (alive) this.settleVersion(response);
+      return alive;
     } catch {
       return false;
     }

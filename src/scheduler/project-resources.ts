@@ -107,9 +107,10 @@ export async function removeResources(
 ): Promise<void> {
   const owned = <T extends { name: string; external?: boolean }>(all: Record<string, T>) =>
     Object.values(all).filter((resource) => !resource.external);
+  // Volumes stay unless asked for: no need to list them then.
   const [networks, volumes] = await Promise.all([
     engine.networks(project.name),
-    engine.volumes(project.name),
+    options.volumes ? engine.volumes(project.name) : [],
   ]);
   const present = (list: { Name: string }[], name: string) =>
     list.some((item) => item.Name === name);
