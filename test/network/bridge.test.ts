@@ -8,8 +8,8 @@ import { createNetns, destroyNetns, listNetns } from '../../src/network/netns.js
 import { NetworkManager } from '../../src/network/network-manager.js';
 import { type NetworkRecord, NetworkStore } from '../../src/network/network-store.js';
 import {
+  closeWithoutLeaks,
   eventually,
-  expectNoLeaks,
   httpGet,
   inNetns,
   linkNames,
@@ -43,18 +43,14 @@ beforeAll(async () => {
   manager = await NetworkManager.open({ stateDir: root.stateDir, upstreams: [] });
 });
 
-afterAll(async () => {
-  try {
+afterAll(() =>
+  closeWithoutLeaks(manager, root, links, async () => {
     for (const path of sandboxes) await manager.release(path);
     for (const path of sandboxes) await destroyNetns(path);
     // Some were removed by their test already.
     for (const record of networks) await manager.remove(record.id).catch(() => {});
-    await manager.close();
-    await expectNoLeaks({ links, runDir: root.runDir });
-  } finally {
-    await root.remove();
-  }
-});
+  }),
+);
 
 describe('bridge networks', () => {
   it('puts two namespaces on one bridge where they reach each other by address', async () => {

@@ -9,8 +9,8 @@ import { NetworkManager } from '../../src/network/network-manager.js';
 import type { EndpointNames, NetworkRecord } from '../../src/network/network-store.js';
 import { startFakeUpstream } from './fake-upstream.js';
 import {
+  closeWithoutLeaks,
   eventually,
-  expectNoLeaks,
   inNetns,
   makeRoot,
   startInNetns,
@@ -77,20 +77,16 @@ beforeAll(async () => {
   other = await container('cache1', back, { name: `${project}-cache-1`, service: 'cache' });
 });
 
-afterAll(async () => {
-  try {
+afterAll(() =>
+  closeWithoutLeaks(manager, root, links, async () => {
     // As the engine stops containers: namespace first, then the endpoints.
     for (const path of sandboxes) await destroyNetns(path);
     for (const path of sandboxes) await manager.release(path);
     await manager.remove(front.id);
     await manager.remove(back.id);
-    await manager.close();
     await upstream.close();
-    await expectNoLeaks({ links, runDir: root.runDir });
-  } finally {
-    await root.remove();
-  }
-});
+  }),
+);
 
 describe('network DNS from inside a namespace', () => {
   it('answers a service name with all three replicas, rotating the order', async () => {

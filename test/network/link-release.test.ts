@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { destroyNetns } from '../../src/network/netns.js';
 import { NetworkManager } from '../../src/network/network-manager.js';
-import { expectNoLeaks, inNetns, linkNames, makeRoot } from './support.js';
+import { closeWithoutLeaks, inNetns, linkNames, makeRoot } from './support.js';
 
 const root = await makeRoot('link-release');
 let manager: NetworkManager;
@@ -12,14 +12,7 @@ beforeAll(async () => {
   manager = await NetworkManager.open({ stateDir: root.stateDir, upstreams: [] });
 });
 
-afterAll(async () => {
-  try {
-    await manager.close();
-    await expectNoLeaks({ links, runDir: root.runDir });
-  } finally {
-    await root.remove();
-  }
-});
+afterAll(() => closeWithoutLeaks(manager, root, links));
 
 describe('releasing a stopped container’s endpoints', () => {
   it('returns before the kernel sweeps the veths, yet a restart and the network removal wait for it', async () => {

@@ -8,8 +8,8 @@ import { NetworkManager } from '../../src/network/network-manager.js';
 import type { NetworkRecord } from '../../src/network/network-store.js';
 import { PortProxy, requestsFromPortBindings } from '../../src/network/port-proxy.js';
 import {
+  closeWithoutLeaks,
   eventually,
-  expectNoLeaks,
   makeRoot,
   ownBoundSockets,
   startInNetns,
@@ -45,18 +45,14 @@ beforeAll(async () => {
   servers.push(startInNetns(sandbox, [process.execPath, '-e', udpEcho]));
 });
 
-afterAll(async () => {
-  try {
+afterAll(() =>
+  closeWithoutLeaks(manager, root, [network.bridge, hostIfname], async () => {
     for (const server of servers) await stopProcess(server);
     await manager.release(sandbox);
     await destroyNetns(sandbox);
     await manager.remove(network.id);
-    await manager.close();
-    await expectNoLeaks({ links: [network.bridge, hostIfname], runDir: root.runDir });
-  } finally {
-    await root.remove();
-  }
-});
+  }),
+);
 
 function httpFromHost(port: number): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -133,6 +133,25 @@ export async function expectNoLeaks(leftovers: {
   expect(await ownBoundSockets()).toEqual([]);
 }
 
+/**
+ * A test file's end: runs its own teardown, closes its network manager, asserts that
+ * nothing of it is left, and removes its root whatever happened.
+ */
+export async function closeWithoutLeaks(
+  manager: { close(): Promise<void> },
+  root: { runDir: string; remove(): Promise<void> },
+  links: string[],
+  teardown: () => Promise<void> = async () => {},
+): Promise<void> {
+  try {
+    await teardown();
+    await manager.close();
+    await expectNoLeaks({ links, runDir: root.runDir });
+  } finally {
+    await root.remove();
+  }
+}
+
 /** The addresses of the TCP listeners and UDP sockets this process holds. */
 export async function ownBoundSockets(): Promise<string[]> {
   const own = await ownSocketInodes();
