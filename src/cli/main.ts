@@ -1,21 +1,19 @@
 #!/usr/bin/env node
 import { subcommandOf } from './global-options.js';
-import { createProgram, runProgram } from './program.js';
+import { createProgram } from './program.js';
 
 /**
  * `config` starts from one bundled file (see config-cli.ts) without the other
  * commands; any other command line, help included, loads the whole registry.
  */
 async function main(argv: string[]): Promise<number> {
-  const program = createProgram();
-  if (subcommandOf(program, argv.slice(2)) === 'config') {
+  if (subcommandOf(createProgram(), argv.slice(2)) === 'config') {
     const { exitAfterOutput, loadConfigCli } = await import('./config-cli-loader.js');
     const { runConfigCli } = await loadConfigCli();
     return exitAfterOutput(await runConfigCli(argv));
   }
-  const { commandRegistrations } = await import('./command-registry.js');
-  for (const register of commandRegistrations) register(program);
-  return runProgram(program, argv);
+  const { runFullCli } = await import('./full-cli.js');
+  return runFullCli(argv);
 }
 
 process.exitCode = await main(process.argv);
