@@ -18,7 +18,11 @@ export function mergeComposeDocuments(
   override: Mapping,
   overrides: readonly FieldPath[] = [],
 ): Mapping {
-  const merged = mergeMappings(removePaths(base, overrides), clonePositioned(override), []);
+  // The first file merges into nothing: it is the model as it is, with nothing to copy.
+  const merged =
+    Object.keys(base).length === 0
+      ? override
+      : mergeMappings(removePaths(base, overrides), clonePositioned(override), []);
   return enforceUniqueness(merged);
 }
 

@@ -1,5 +1,5 @@
 import { deepestRule, fieldRules } from './field-rules.js';
-import { copyPosition, isContainer, isMapping } from './source-map.js';
+import { copyPosition, isContainer, isMapping, shallowCopyPositioned } from './source-map.js';
 
 /**
  * Sequences whose entries have an identity: after a merge, a later entry with the same
@@ -47,36 +47,47 @@ const IDENTITIES: (readonly [string, Identity])[] = [
 const identityFor = fieldRules(IDENTITIES);
 const DEEPEST = deepestRule(IDENTITIES);
 
-/** Applies the unicity rules to every sequence of the document that has them, in place. */
+/**
+ * Applies the unicity rules to every sequence of the document that has them. Copy on
+ * write: only the containers above a sequence that lost an entry are copied, so a
+ * document without duplicates comes back as it is.
+ */
 export function enforceUniqueness(document: Record<string, unknown>): Record<string, unknown> {
-  visit(document, []);
-  return document;
+  return visit(document, []) as Record<string, unknown>;
 }
 
 /** `path` is one array grown and shrunk on the way down and up: nothing keeps it. */
-function visit(node: unknown, path: (string | number)[]): void {
-  if (!isContainer(node) || path.length >= DEEPEST) return;
+function visit(node: unknown, path: (string | number)[]): unknown {
+  if (!isContainer(node) || path.length > DEEPEST) return node;
+  const identity = Array.isArray(node) ? identityFor(path) : undefined;
+  if (identity) return withoutDuplicates(node as unknown[], identity);
   const container = node as Record<string | number, unknown>;
-  const keys: (string | number)[] = Array.isArray(node) ? node.map((_, i) => i) : Object.keys(node);
-  for (const key of keys) {
-    const child = container[key];
+  let copy: Record<string | number, unknown> | undefined;
+  const visitChild = (key: string | number) => {
     path.push(key);
-    const identity = Array.isArray(child) ? identityFor(path) : undefined;
-    if (identity && Array.isArray(child)) container[key] = withoutDuplicates(child, identity);
-    else visit(child, path);
+    const child = container[key];
+    const result = visit(child, path);
     path.pop();
-  }
+    if (result === child) return;
+    copy ??= shallowCopyPositioned(container);
+    copy[key] = result;
+  };
+  if (Array.isArray(node)) for (let i = 0; i < node.length; i++) visitChild(i);
+  else for (const key of Object.keys(node)) visitChild(key);
+  return copy ?? node;
 }
 
+/** The entries with later duplicates replacing earlier ones in place; `entries` when there are none. */
 function withoutDuplicates(entries: unknown[], identity: Identity): unknown[] {
+  const keys = entries.map(identity);
+  if (new Set(keys).size === keys.length) return entries;
   const unique: unknown[] = [];
   const indexOf = new Map<string, number>();
-  entries.forEach((entry, i) => {
-    const key = identity(entry);
+  keys.forEach((key, i) => {
     const existing = indexOf.get(key);
     const at = existing ?? unique.length;
     if (existing === undefined) indexOf.set(key, at);
-    unique[at] = entry;
+    unique[at] = entries[i];
     copyPosition(entries, i, unique, at);
   });
   return unique;
