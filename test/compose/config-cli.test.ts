@@ -276,3 +276,17 @@ describe('tcompose config on invalid files', () => {
     expect(result.stderr).toBe('unsupported format "toml": use yaml or json\n');
   });
 });
+
+describe('the config bundle', () => {
+  it('starts from the code cache the build stored, under the flags it runs with', () => {
+    const script = `
+      const { loadConfigCli } = await import(${JSON.stringify(resolve('dist/cli/config-cli-loader.js'))});
+      const cli = await loadConfigCli();
+      process.stdout.write(String(cli.codeCacheRejected));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('false');
+  });
+});
