@@ -51,6 +51,8 @@ export interface NetworkManagerOptions {
   mtu?: number;
   /** Isolation and outbound NAT rules (NetworkFirewall.detect()); no rules when absent. */
   firewall?: NetworkFirewall;
+  /** Told of what failed in work no caller waits for (host links a release left behind). */
+  warn?: (error: Error, message: string) => void;
 }
 
 export interface CreateNetworkRequest {
@@ -235,8 +237,8 @@ export class NetworkManager {
       await this.dnsServers.get(record.id)?.close();
       this.dnsServers.delete(record.id);
       this.registry.removeNetwork(record.id);
-      await this.options.firewall?.remove([record.id]);
-      await removeLinks([record.bridge]);
+      // Rules name the bridge but do not need it: both go at once (tens of ms each).
+      await Promise.all([this.options.firewall?.remove([record.id]), removeLinks([record.bridge])]);
       await this.store.remove(record.id);
       this.records.delete(record.id);
     });
@@ -423,7 +425,9 @@ export class NetworkManager {
     const cleanup = linksGone(hostIfnames, 2000).then(() =>
       removeLinks(hostIfnames.filter(linkExists)),
     );
-    const settled = cleanup.catch(() => undefined);
+    const settled = cleanup.catch((error: Error) =>
+      this.options.warn?.(error, `host links of container ${containerId} not removed`),
+    );
     for (const ifname of hostIfnames) this.linkCleanups.set(ifname, settled);
     void settled.then(() => {
       for (const ifname of hostIfnames) {

@@ -74,6 +74,7 @@ export class BridgeAttacher implements NetworkAttacher {
     const networks = await NetworkManager.open({
       stateDir: join(paths.root, 'networks'),
       firewall,
+      warn: (error, message) => log.warn({ err: error }, message),
     });
     if (!networks.list().some((record) => record.name === defaultBridge)) {
       await networks.create({
