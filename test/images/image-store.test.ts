@@ -19,12 +19,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { ImageStore } from '../../src/engine/images/image-store.js';
 import {
   dockerSaveArchive,
+  file,
   imageConfig,
   modeOwnerTime,
   ociArchive,
   overlayMountsUnder,
   sha256Hex,
   streamOf,
+  symlink,
   type TestImage,
   tarOf,
 } from './archives.js';
@@ -224,6 +226,34 @@ describe('loading archives', () => {
 });
 
 describe('concurrent changes', () => {
+  it('puts the init layer above a container snapshot: its mount points are there, its upper stays empty', async () => {
+    await store.load(createReadStream(busyboxArchive));
+    const id = containerId();
+    await store.createSnapshot(id, 'busybox', 'with-init', { initLayer: true });
+    const rootfs = await store.mountSnapshot(id);
+    for (const name of ['hostname', 'hosts', 'resolv.conf']) {
+      expect((await stat(join(rootfs, 'etc', name))).size).toBe(0);
+    }
+    expect(await readdir(join(rootfs, 'etc'))).toContain('passwd');
+    await store.unmountSnapshot(id);
+    expect(await readdir(join(root, 'images/snapshots', id, 'upper'))).toEqual([]);
+  });
+
+  it("leaves the init layer out where its /etc would hide the image's (a symlink)", async () => {
+    const layer = await tarOf([
+      symlink('etc', 'usr/etc'),
+      file('usr/etc/passwd', 'root:x:0:0::/:/bin/sh\n'),
+    ]);
+    await store.load(
+      streamOf(await dockerSaveArchive([{ tags: ['linked-etc:1'], layers: [layer] }])),
+    );
+    const id = containerId();
+    await store.createSnapshot(id, 'linked-etc:1', 'with-init', { initLayer: true });
+    const rootfs = await store.mountSnapshot(id);
+    expect(await readlink(join(rootfs, 'etc'))).toBe('usr/etc');
+    await store.unmountSnapshot(id);
+  });
+
   it('serializes loads and snapshots issued together', async () => {
     const archives = await Promise.all(
       [1, 2, 3].map(async (n) =>
@@ -588,6 +618,28 @@ describe('crash safety', () => {
     expect(await readdir(join(root, 'images/snapshots', debris, 'upper'))).toEqual([]);
   });
 
+  it('keeps each snapshot entry in its directory, and moves there those an older index holds', async () => {
+    await store.load(createReadStream(busyboxArchive));
+    const kept = containerId();
+    const legacy = containerId();
+    await store.createSnapshot(kept, 'busybox', 'kept');
+    await store.createSnapshot(legacy, 'busybox', 'legacy');
+    const images = join(root, 'images');
+    const index = JSON.parse(await readFile(join(images, 'index.json'), 'utf8'));
+    expect(index.snapshots).toBeUndefined();
+    const legacyFile = join(images, 'snapshots', legacy, 'snapshot.json');
+    index.snapshots = { [legacy]: JSON.parse(await readFile(legacyFile, 'utf8')) };
+    await rm(legacyFile);
+    await writeFile(join(images, 'index.json'), JSON.stringify(index));
+    store = await ImageStore.open(images);
+    const image = await store.get('busybox');
+    expect(store.snapshotUsers(image?.id ?? '').sort()).toEqual(['kept', 'legacy']);
+    expect(JSON.parse(await readFile(legacyFile, 'utf8'))).toMatchObject({ owner: 'legacy' });
+    expect(
+      JSON.parse(await readFile(join(images, 'index.json'), 'utf8')).snapshots,
+    ).toBeUndefined();
+  });
+
   it('collects debris an interrupted change left behind when the store opens', async () => {
     await store.load(createReadStream(busyboxArchive));
     const images = join(root, 'images');
@@ -606,6 +658,7 @@ describe('crash safety', () => {
       'blobs',
       'empty',
       'index.json',
+      'init',
       'layers',
       'snapshots',
       'tmp',

@@ -32,6 +32,8 @@ export interface SnapshotEntry {
   /** The layers the snapshot mounts, held even if its image is removed by force. */
   layers: string[];
   owner: string;
+  /** The shared init layer goes above the image's (a container's snapshot, see ImageStore). */
+  init?: boolean;
 }
 
 export interface IndexData {
@@ -42,7 +44,11 @@ export interface IndexData {
   /** Fully qualified tag → image ID. */
   tags: Record<string, string>;
   layers: Record<string, LayerEntry>;
-  snapshots: Record<string, SnapshotEntry>;
+  /**
+   * Snapshots as older engines recorded them. Each snapshot now has its entry in its own
+   * directory (see ImageStore), so that a container's create and remove leave this alone.
+   */
+  snapshots?: Record<string, SnapshotEntry>;
 }
 
 export const emptyIndex = (): IndexData => ({
@@ -51,7 +57,6 @@ export const emptyIndex = (): IndexData => ({
   images: {},
   tags: {},
   layers: {},
-  snapshots: {},
 });
 
 export async function readIndex(path: string): Promise<IndexData> {
@@ -71,6 +76,16 @@ export async function readIndex(path: string): Promise<IndexData> {
   }
 }
 
+/** A snapshot's entry from its snapshot.json; undefined when missing or torn. */
+export async function readSnapshotEntry(path: string): Promise<SnapshotEntry | undefined> {
+  try {
+    const entry = JSON.parse(await readFile(path, 'utf8')) as SnapshotEntry;
+    return typeof entry.imageId === 'string' && Array.isArray(entry.layers) ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const writeIndex = (path: string, data: IndexData, options?: { durable?: boolean }) =>
   writeFileAtomic(path, `${JSON.stringify(data)}\n`, options);
 
@@ -81,17 +96,20 @@ export const tagsOf = (index: IndexData, imageId: string) =>
     .sort();
 
 /** How many images and snapshots use each layer: a layer with no users may go. */
-export function layerUsers(index: IndexData): Map<string, number> {
+export function layerUsers(
+  index: IndexData,
+  snapshots: Iterable<SnapshotEntry>,
+): Map<string, number> {
   const users = new Map<string, number>();
   const count = (diffId: string) => users.set(diffId, (users.get(diffId) ?? 0) + 1);
   for (const image of Object.values(index.images)) new Set(image.layers).forEach(count);
-  for (const snapshot of Object.values(index.snapshots)) new Set(snapshot.layers).forEach(count);
+  for (const snapshot of snapshots) new Set(snapshot.layers).forEach(count);
   return users;
 }
 
 /** Layers no image or snapshot uses any more. */
-export const unusedLayers = (index: IndexData) => {
-  const users = layerUsers(index);
+export const unusedLayers = (index: IndexData, snapshots: Iterable<SnapshotEntry>) => {
+  const users = layerUsers(index, snapshots);
   return Object.keys(index.layers).filter((diffId) => !users.has(diffId));
 };
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
 import { Trash } from '../state/trash.js';
@@ -12,6 +13,8 @@ import {
   type ImageEntry,
   type IndexData,
   readIndex,
+  readSnapshotEntry,
+  type SnapshotEntry,
   tagsOf,
   unusedLayers,
   writeIndex,
@@ -47,7 +50,9 @@ import {
  *   index.json               the single source of truth, replaced atomically, written last
  *   blobs/sha256/<hex>       image configs, manifests, uncompressed layer tars
  *   layers/<short>/          one unpacked layer per diff ID (overlay lower dirs)
- *   snapshots/<container>/   upper/, work/, merged/ (the container's rootfs mount point)
+ *   init/, empty/            the init layer (see INIT_LAYER) and the lower dir of no layers
+ *   snapshots/<container>/   snapshot.json (its entry), upper/, work/, and merged/ once
+ *                            mounted on the host (containers mount over the directory itself)
  *   tmp/<pid>-<random>/      staging of an operation in progress
  *
  * One store instance per root. Changes are serialized; each stages its work in
@@ -102,6 +107,15 @@ async function* asBuffers(stream: NodeJS.ReadableStream | AsyncIterable<Uint8Arr
 
 const familiar = (qualified: string) => familiarString(parseReference(qualified));
 
+/**
+ * The init layer (`init/`, beside `layers/` as `empty/` is), a lower dir every container
+ * snapshot shares above its image's layers, as Docker's init layer: the files the engine
+ * bind-mounts into each container are there, so the runtime finds its mount points instead
+ * of creating them, and overlay copies nothing up into a fresh container.
+ */
+const INIT_LAYER = '../init';
+const INIT_FILES = ['etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+
 /** What a runtime needs to mount a container's rootfs itself. */
 export interface SnapshotRootfs {
   /** The (empty) mount point: the bundle's root.path. */
@@ -126,6 +140,9 @@ export class ImageStore {
    */
   private readonly mountedOnHost = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly initLayerFitsImage = new Map<string, boolean>();
+  /** Each snapshot's entry, read from its directory at open. */
+  private readonly snapshots = new Map<string, SnapshotEntry>();
 
   private constructor(
     readonly root: string,
@@ -150,8 +167,10 @@ export class ImageStore {
     }
     const trash = options.trash ?? (await Trash.open(join(root, 'trash')));
     const store = new ImageStore(root, await readIndex(join(root, 'index.json')), trash);
+    await store.makeInitLayer();
     await store.blobs.init();
     await store.findHostMounts();
+    await store.loadSnapshots();
     await store.collectGarbage();
     for (const id of Object.keys(store.index.images)) await store.cacheConfig(id);
     return store;
@@ -187,6 +206,28 @@ export class ImageStore {
     }
   }
 
+  private async makeInitLayer(): Promise<void> {
+    const layer = join(this.root, 'init');
+    await mkdir(join(layer, 'etc'), { recursive: true, mode: 0o755 });
+    for (const file of INIT_FILES) await writeFile(join(layer, file), '', { flag: 'a' });
+  }
+
+  /**
+   * Whether the init layer can go above an image: not when the image's /etc is a symlink or
+   * a file, which the init layer's directory would hide. Layers never change: kept per image.
+   */
+  private initLayerFits(image: ImageEntry): boolean {
+    let fits = this.initLayerFitsImage.get(image.id);
+    if (fits === undefined) {
+      const top = this.lowerDirectories(image.layers).find((name) =>
+        existsSync(join(this.layersDirectory, name, 'etc')),
+      );
+      fits = top === undefined || lstatSync(join(this.layersDirectory, top, 'etc')).isDirectory();
+      this.initLayerFitsImage.set(image.id, fits);
+    }
+    return fits;
+  }
+
   private async findHostMounts(): Promise<void> {
     const snapshots = join(this.root, 'snapshots');
     for (const point of await mountPoints()) {
@@ -195,10 +236,14 @@ export class ImageStore {
     }
   }
 
-  /** Mounts a snapshot's rootfs on the host, unless this store has it mounted already. */
+  /**
+   * Mounts a snapshot's rootfs on the host, unless this store has it mounted already. Its
+   * mount point, merged/, is made the first time: containers do not need one (see useSnapshot).
+   */
   private async mountOnHost(containerId: string): Promise<string> {
     const mount = this.overlayOf(containerId);
     if (!this.mountedOnHost.has(containerId)) {
+      await mkdir(mount.target, { recursive: true });
       await mountOverlay(mount);
       this.mountedOnHost.add(containerId);
     }
@@ -237,9 +282,32 @@ export class ImageStore {
     for (const name of await readdir(this.blobs.directory)) {
       if (!blobs.has(`sha256:${name}`)) await rm(join(this.blobs.directory, name), { force: true });
     }
+  }
+
+  /**
+   * Reads each snapshot's entry. A directory without a whole one, or naming a layer the
+   * index no longer has, is debris of a create or a remove that did not finish. Entries an
+   * older engine kept in the index move into their directories.
+   */
+  private async loadSnapshots(): Promise<void> {
+    const legacy = this.index.snapshots ?? {};
     for (const name of await readdir(join(this.root, 'snapshots'))) {
-      if (this.index.snapshots[name] === undefined) await this.removeSnapshotDirectory(name);
+      const entry = (await readSnapshotEntry(this.snapshotFile(name))) ?? legacy[name];
+      if (!entry?.layers.every((diffId) => this.index.layers[diffId] !== undefined)) {
+        await this.removeSnapshotDirectory(name);
+        continue;
+      }
+      if (legacy[name]) writeFileSync(this.snapshotFile(name), JSON.stringify(entry));
+      this.snapshots.set(name, entry);
     }
+    if (this.index.snapshots !== undefined) {
+      const { snapshots: _moved, ...next } = this.index;
+      await this.commitIndex(next);
+    }
+  }
+
+  private snapshotFile(containerId: string) {
+    return join(this.snapshotDirectory(containerId), 'snapshot.json');
   }
 
   private snapshotDirectory(containerId: string) {
@@ -472,8 +540,8 @@ export class ImageStore {
   }
 
   /** Images some snapshot (a container, a build step) uses. */
-  private snapshotImages(index: IndexData): Set<string> {
-    return new Set(Object.values(index.snapshots).map((snapshot) => snapshot.imageId));
+  private snapshotImages(): Set<string> {
+    return new Set([...this.snapshots.values()].map((snapshot) => snapshot.imageId));
   }
 
   /**
@@ -482,7 +550,7 @@ export class ImageStore {
    */
   private withDanglingAncestors(index: IndexData, ids: string[]): string[] {
     const doomed = new Set(ids);
-    const used = this.snapshotImages(index);
+    const used = this.snapshotImages();
     for (const id of ids) {
       let parent = index.images[id]?.parent;
       while (parent !== undefined && !doomed.has(parent)) {
@@ -513,7 +581,7 @@ export class ImageStore {
   private async usersOf(imageId: string) {
     const running: string[] = [];
     const stopped: string[] = [];
-    for (const [containerId, snapshot] of Object.entries(this.index.snapshots)) {
+    for (const [containerId, snapshot] of this.snapshots) {
       if (snapshot.imageId !== imageId) continue;
       const active = this.inUse.has(containerId) || this.mountedOnHost.has(containerId);
       (active ? running : stopped).push(snapshot.owner);
@@ -603,7 +671,7 @@ export class ImageStore {
         if (target === id) delete next.tags[tag];
       }
     }
-    for (const diffId of unusedLayers(next)) delete next.layers[diffId];
+    for (const diffId of unusedLayers(next, this.snapshots.values())) delete next.layers[diffId];
     const before = this.index;
     await this.commitIndex(next);
     const dropped = await this.dropUnused(before);
@@ -625,7 +693,7 @@ export class ImageStore {
     options: { all?: boolean; among?: string[] } = {},
   ): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     return this.exclusive(async () => {
-      const used = this.snapshotImages(this.index);
+      const used = this.snapshotImages();
       const untagged = (image: ImageEntry) => this.referencesOf(this.index, image).length === 0;
       const unused = Object.values(this.index.images).filter((image) => !used.has(image.id));
       let ids: string[];
@@ -703,41 +771,49 @@ export class ImageStore {
     return Object.keys(this.index.tags).filter((tag) => tag.startsWith(prefix));
   }
 
-  createSnapshot(containerId: string, imageId: string, owner: string): Promise<void> {
+  /** `initLayer`: a container's snapshot, with the init layer above the image's when it fits. */
+  createSnapshot(
+    containerId: string,
+    imageId: string,
+    owner: string,
+    { initLayer = false }: { initLayer?: boolean } = {},
+  ): Promise<void> {
     return this.exclusive(async () => {
       if (!CONTAINER_ID.test(containerId))
         throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
       const { image } = this.resolveOrThrow(imageId);
-      if (this.index.snapshots[containerId] !== undefined) {
+      if (this.snapshots.has(containerId)) {
         throw conflict(`a snapshot for container ${containerId} already exists`);
       }
       // Made in place: until the index names it, a half-made directory is debris that
       // collectGarbage removes at open (or this, should a failed create have left one).
       const directory = this.snapshotDirectory(containerId);
-      await mkdir(directory).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-        await this.removeSnapshotDirectory(containerId);
-        await mkdir(directory);
-      });
-      await Promise.all(['upper', 'work', 'merged'].map((part) => mkdir(join(directory, part))));
-      const next = structuredClone(this.index);
-      next.snapshots[containerId] = { imageId: image.id, layers: [...image.layers], owner };
-      // A snapshot is four empty directories and its entry, written on every container
-      // create: no fsync. A power loss may take back both, as it may the container's
-      // record (not durable either); whatever of it is left is collected at open.
-      await this.commitIndex(next, { durable: false });
+      // Synchronously, as writeFileAtomic explains for the small writes of every container.
+      if (existsSync(directory)) await this.removeSnapshotDirectory(containerId);
+      for (const part of ['', 'upper', 'work']) mkdirSync(join(directory, part));
+      const entry: SnapshotEntry = {
+        imageId: image.id,
+        layers: [...image.layers],
+        owner,
+        ...(initLayer && this.initLayerFits(image) ? { init: true } : {}),
+      };
+      // In its new directory, with no fsync: a power loss may take it back, as it may the
+      // container's record (not durable either), and a torn or missing entry makes the
+      // directory debris that loadSnapshots removes.
+      writeFileSync(this.snapshotFile(containerId), JSON.stringify(entry));
+      this.snapshots.set(containerId, entry);
     });
   }
 
   private snapshotOrThrow(containerId: string) {
-    const snapshot = this.index.snapshots[containerId];
+    const snapshot = this.snapshots.get(containerId);
     if (!snapshot) throw notFound(`No such snapshot: ${containerId}`);
     return snapshot;
   }
 
   /** Lower dir names, top layer first, each layer once (its topmost use wins, which is equivalent). */
-  private lowerDirectories(layers: string[]): string[] {
-    const names: string[] = [];
+  private lowerDirectories(layers: string[], initLayer = false): string[] {
+    const names: string[] = initLayer ? [INIT_LAYER] : [];
     for (const diffId of [...layers].reverse()) {
       const name = this.index.layers[diffId]?.directory;
       if (name === undefined) throw notFound(`layer ${diffId} is missing from the store`);
@@ -756,7 +832,7 @@ export class ImageStore {
     const snapshot = this.snapshotOrThrow(containerId);
     return {
       layersDirectory: this.layersDirectory,
-      lowerDirs: this.lowerDirectories(snapshot.layers),
+      lowerDirs: this.lowerDirectories(snapshot.layers, snapshot.init),
       upperDir: `../snapshots/${containerId}/upper`,
       workDir: `../snapshots/${containerId}/work`,
       target: join(this.snapshotDirectory(containerId), 'merged'),
@@ -775,7 +851,9 @@ export class ImageStore {
     const mount = this.overlayOf(containerId);
     this.inUse.add(containerId);
     return {
-      rootfs: mount.target,
+      // The overlay covers the snapshot's own directory, in the container's namespace only
+      // (it has taken its upper and work dirs by then): no mount point to make per container.
+      rootfs: this.snapshotDirectory(containerId),
       directory: mount.layersDirectory,
       options: overlayOptions(mount),
     };
@@ -843,25 +921,27 @@ export class ImageStore {
     return this.exclusive(async () => {
       if (!CONTAINER_ID.test(containerId))
         throw badParameter(`invalid container ID "${containerId}" for a snapshot`);
-      if (this.index.snapshots[containerId] === undefined) return;
+      if (!this.snapshots.has(containerId)) return;
       this.inUse.delete(containerId);
       await this.unmountFromHost(containerId);
+      this.snapshots.delete(containerId);
+      await this.trash.discard(this.snapshotDirectory(containerId));
+      // Layers only this snapshot held (its image was removed by force) go with it: the
+      // index stops naming them, durably, before they are deleted; the snapshot, should a
+      // power loss bring it back, names a missing layer and is debris at open.
+      const unused = unusedLayers(this.index, this.snapshots.values());
+      if (unused.length === 0) return;
       const next = structuredClone(this.index);
-      delete next.snapshots[containerId];
-      const unused = unusedLayers(next);
       for (const diffId of unused) delete next.layers[diffId];
       const before = this.index;
-      // Durable only when layers go with it: they are deleted next, and an index brought
-      // back by a power loss must not name them. A snapshot brought back is only debris.
-      await this.commitIndex(next, { durable: unused.length > 0 });
-      await this.trash.discard(this.snapshotDirectory(containerId));
+      await this.commitIndex(next);
       await this.dropUnused(before);
     });
   }
 
   snapshotUsers(imageId: string): string[] {
     const id = imageId.startsWith('sha256:') ? imageId : `sha256:${imageId}`;
-    return Object.values(this.index.snapshots)
+    return [...this.snapshots.values()]
       .filter((snapshot) => snapshot.imageId === id)
       .map((snapshot) => snapshot.owner);
   }
