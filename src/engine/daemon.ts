@@ -60,8 +60,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await mkdir(dir, { recursive: true });
     }
     const events = new EventBus();
-    const trash = await Trash.open(join(paths.root, 'trash'), async (path) => {
-      await runProgram('rm', ['-rf', '--', path]);
+    const trash = await Trash.open(join(paths.root, 'trash'), async (trees) => {
+      await runProgram('rm', ['-rf', '--', ...trees]);
     });
     const imageStore = await ImageStore.open(paths.images, { trash });
     const images = () => imageStore;

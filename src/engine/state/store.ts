@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../images/blob-store.js';
@@ -26,7 +27,9 @@ export class JsonStore<T> {
   }
 
   async save(key: string, value: T): Promise<void> {
-    await mkdir(this.objectDir(key), { recursive: true });
+    // Not durable, the whole save is synchronous (see writeFileAtomic).
+    if (this.options.durable) await mkdir(this.objectDir(key), { recursive: true });
+    else mkdirSync(this.objectDir(key), { recursive: true });
     await writeFileAtomic(
       join(this.objectDir(key), this.file),
       `${JSON.stringify(value, null, 1)}\n`,
