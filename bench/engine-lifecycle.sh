@@ -51,7 +51,7 @@ node -e '
   // The engine has tcrun mount the snapshot overlay; this bundle has its rootfs unpacked.
   for (const key of Object.keys(spec.annotations)) if (key.startsWith("org.tcompose.rootfs.")) delete spec.annotations[key];
   fs.writeFileSync(bundle + "/config.json", JSON.stringify(spec));
-' "$work/containers/$id/bundle/config.json" "$bundle" "$work/containers/$id"
+' "$work/run/${id:0:12}/config.json" "$bundle" "$work/containers/$id"
 api -X DELETE "http://engine/containers/$id" >/dev/null
 
 runs=${RUNS:-30}

@@ -65,10 +65,12 @@ static int prepare(const global_options *g, const char *id, create_options *o) {
   return 0;
 }
 
+/* "-" prints the pid instead: a caller that reads our output anyway needs no file. */
 static int write_pid_file(const char *path, pid_t pid) {
   if (!path) return 0;
   char text[24];
   int n = snprintf(text, sizeof(text), "%d", pid);
+  if (!strcmp(path, "-")) return printf("%s\n", text) < 0 || fflush(stdout) ? fail_errno("stdout") : 0;
   return write_file_atomic(path, text, (size_t)n, 0644);
 }
 

@@ -40,7 +40,7 @@ async function recoverOne(
         log.info({ id: record.Id, pid: state.pid }, 'container still running');
         return;
       }
-      const status = (await readExitFile(runFiles(paths, record.Id).exitFile)) ?? 255;
+      const status = readExitFile(runFiles(paths, record.Id).exitFile) ?? 255;
       log.info({ id: record.Id, status }, 'container exited while the engine was away');
       await containers.recordExit(live, status);
       return;

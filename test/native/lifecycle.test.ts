@@ -107,6 +107,19 @@ describe('create, start, state, delete', () => {
     expect(existsSync(c.log)).toBe(true); // the log belongs to the engine
   });
 
+  it('prints the pid on stdout for --pid-file - (run --detach), writing no file', () => {
+    const { id, cgroupsPath } = sandbox.name('pidout');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sleep', '60'] });
+    const result = sandbox.tcrun(['run', '--detach', '--bundle', bundle, '--pid-file', '-', id]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const pid = Number(result.stdout);
+    expect(result.stdout).toBe(`${pid}\n`);
+    expect(sandbox.state(id)).toMatchObject({ status: 'running', pid });
+    expect(existsSync('-')).toBe(false);
+    expect(sandbox.tcrun(['delete', '--force', id])).toMatchObject({ code: 0, stderr: '' });
+    expectNoLeaks(sandbox, id, [pid]);
+  });
+
   it('splits a long line without newline into 16 KiB pieces', async () => {
     const c = create('long', { args: ['sh', '-c', 'head -c 40000 /dev/zero | tr "\\0" a'] });
     sandbox.tcrun(['start', c.id]);

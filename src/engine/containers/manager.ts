@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
@@ -19,7 +19,7 @@ import { randomName } from './names.js';
 import type { NetworkAttacher, NetworkPlan } from './network-attach.js';
 import { checkRestartPolicy, nextBackoff, shouldRestart } from './restart-policy.js';
 import { hardLimits } from './rlimits.js';
-import type { Runtime } from './runtime.js';
+import type { MonitorOptions, Runtime } from './runtime.js';
 import { securityOptions } from './seccomp.js';
 import { SIGKILL, SIGTERM, signalNumber } from './signals.js';
 import { buildSpec, type UserIds } from './spec.js';
@@ -59,8 +59,6 @@ export interface LiveContainer {
 export interface ContainerRunFiles {
   dir: string;
   exitFile: string;
-  pidFile: string;
-  monitorPidFile: string;
   attachSocket: string;
 }
 
@@ -69,8 +67,6 @@ export function runFiles(paths: EnginePaths, id: string): ContainerRunFiles {
   return {
     dir,
     exitFile: join(dir, 'exit'),
-    pidFile: join(dir, 'pid'),
-    monitorPidFile: join(dir, 'monitor.pid'),
     attachSocket: join(dir, 'attach.sock'),
   };
 }
@@ -237,7 +233,7 @@ export class ContainerManager {
     try {
       record.Mounts = await resolveMounts(config, request.hostConfig, this.deps.volumes);
       await Promise.all([
-        this.deps.images().createSnapshot(id, image.id, name.slice(1)),
+        this.deps.images().createSnapshot(id, image.id, name.slice(1), { initLayer: true }),
         this.save(record),
       ]);
     } catch (error) {
@@ -296,7 +292,7 @@ export class ContainerManager {
     });
   }
 
-  private async writeEtcFiles(record: ContainerRecord, plan: NetworkPlan) {
+  private writeEtcFiles(record: ContainerRecord, plan: NetworkPlan) {
     const dir = this.store.objectDir(record.Id);
     const hostname = record.Config.Hostname || shortId(record.Id);
     const extraHosts = (record.HostConfig.ExtraHosts ?? []).map((entry) => {
@@ -325,11 +321,10 @@ export class ContainerManager {
       hosts: join(dir, 'hosts'),
       resolvConf: join(dir, 'resolv.conf'),
     };
-    await Promise.all([
-      writeFile(files.hostname, `${hostname}\n`),
-      writeFile(files.hosts, `${hosts.join('\n')}\n`),
-      writeFile(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : ''),
-    ]);
+    // Small files on every start: synchronous, as writeFileAtomic explains.
+    writeFileSync(files.hostname, `${hostname}\n`);
+    writeFileSync(files.hosts, `${hosts.join('\n')}\n`);
+    writeFileSync(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : '');
     return files;
   }
 
@@ -371,22 +366,17 @@ export class ContainerManager {
     const { record } = live;
     const { runtime, images, network, paths } = this.deps;
     const files = runFiles(paths, record.Id);
-    await rm(files.dir, { recursive: true, force: true });
-    await mkdir(files.dir, { recursive: true });
+    // What a previous run left (its exit file above all) goes; a few entries at most, so
+    // synchronously, as writeFileAtomic explains for small files.
+    rmSync(files.dir, { recursive: true, force: true });
+    mkdirSync(files.dir, { recursive: true });
     let created = false;
     let attachers: LiveContainer['beforeStart'] = [];
     try {
-      const bundle = this.store.objectDir(record.Id);
-      const [user, plan] = await Promise.all([
-        this.containerUser(record),
-        network.prepare(record),
-        mkdir(join(bundle, 'bundle'), { recursive: true }),
-      ]);
+      const [user, plan] = await Promise.all([this.containerUser(record), network.prepare(record)]);
       const snapshot = images().useSnapshot(record.Id);
-      const [mountSources, etcFiles] = await Promise.all([
-        this.mountSources(record),
-        this.writeEtcFiles(record, plan),
-      ]);
+      const etcFiles = this.writeEtcFiles(record, plan);
+      const mountSources = await this.mountSources(record);
       const spec = buildSpec({
         container: record,
         rootfs: snapshot,
@@ -397,34 +387,20 @@ export class ContainerManager {
         cgroupsPath: `${cgroupParent}/${record.Id}`,
         hardLimits: hardLimits(),
       });
-      // Regenerated at every start, so a plain write is enough.
-      await writeFile(join(bundle, 'bundle', 'config.json'), JSON.stringify(spec));
+      // The bundle is the run directory: regenerated at every start (a plain write is enough),
+      // and one directory less to make.
+      writeFileSync(join(files.dir, 'config.json'), JSON.stringify(spec));
       const monitor = {
-        bundle: join(bundle, 'bundle'),
-        pidFile: files.pidFile,
+        bundle: files.dir,
         logPath: record.LogPath,
         exitFile: files.exitFile,
         attachSocket: files.attachSocket,
-        monitorPidFile: files.monitorPidFile,
         stdinOnce: record.Config.StdinOnce === true,
       };
       attachers = live.beforeStart.splice(0);
       this.watchExit(live);
       created = true;
-      if (attachers.length === 0 && !network.attach) {
-        await runtime.runDetached(record.Id, monitor);
-      } else {
-        // Something must happen between create and start: plugging the network into the
-        // new namespaces, or clients attaching so they see the first byte of output.
-        await runtime.create(record.Id, monitor);
-        const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
-        await network.attach?.(record, pid);
-        await Promise.all(
-          attachers.map((connect) => connect(files.attachSocket).catch(() => undefined)),
-        );
-        await runtime.start(record.Id);
-      }
-      const pid = Number.parseInt(await readFile(files.pidFile, 'utf8'), 10);
+      const pid = await this.createAndStart(live, monitor, attachers);
       record.Networks = plan.networks;
       Object.assign(record.State, {
         Status: 'running',
@@ -464,6 +440,26 @@ export class ContainerManager {
     }
   }
 
+  /** Has tcrun create and start the container; its init's pid. */
+  private async createAndStart(
+    live: LiveContainer,
+    monitor: MonitorOptions,
+    attachers: LiveContainer['beforeStart'],
+  ): Promise<number> {
+    const { runtime, network } = this.deps;
+    if (attachers.length === 0 && !network.attach)
+      return runtime.runDetached(live.record.Id, monitor);
+    // Something must happen between create and start: plugging the network into the
+    // new namespaces, or clients attaching so they see the first byte of output.
+    const pid = await runtime.create(live.record.Id, monitor);
+    await network.attach?.(live.record, pid);
+    await Promise.all(
+      attachers.map((connect) => connect(monitor.attachSocket).catch(() => undefined)),
+    );
+    await runtime.start(live.record.Id);
+    return pid;
+  }
+
   /** Recovery: a container still running from before the engine started is followed again. */
   adoptRunning(live: LiveContainer): void {
     try {
@@ -481,7 +477,8 @@ export class ContainerManager {
     live.exited = new Promise((resolve) => {
       live.markExited = resolve;
     });
-    live.exitWatch = new ExitWatch(files.dir, files.exitFile, files.monitorPidFile, (status) => {
+    const stateDir = join(this.deps.paths.tcrunRoot, live.record.Id);
+    live.exitWatch = new ExitWatch(files.dir, files.exitFile, stateDir, (status) => {
       void this.serial(live, () => this.handleExit(live, status)).catch((error) =>
         this.deps.log.error({ err: error, id: live.record.Id }, 'exit handling failed'),
       );

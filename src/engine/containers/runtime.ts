@@ -17,11 +17,9 @@ export interface RuntimeState {
 
 export interface MonitorOptions {
   bundle: string;
-  pidFile: string;
   logPath: string;
   exitFile: string;
   attachSocket: string;
-  monitorPidFile: string;
   stdinOnce: boolean;
 }
 
@@ -40,6 +38,12 @@ export function tcrunPath(): string {
   if (override) return override;
   const built = fileURLToPath(new URL('../../../native/build/tcrun', import.meta.url));
   return existsSync(built) ? built : 'tcrun';
+}
+
+function initPid(stdout: string): number {
+  const pid = Number.parseInt(stdout, 10);
+  if (!(pid > 0)) throw new EngineError(500, `tcrun printed no pid: ${JSON.stringify(stdout)}`);
+  return pid;
 }
 
 let shared: Spawner | undefined;
@@ -72,29 +76,29 @@ export class Runtime {
     return result.stdout;
   }
 
-  async create(id: string, options: MonitorOptions): Promise<void> {
-    await this.run(['create', ...this.monitorArgs(options), id]);
+  /** Creates the container, waiting for start; its init's pid. */
+  async create(id: string, options: MonitorOptions): Promise<number> {
+    return initPid(await this.run(['create', ...this.monitorArgs(options), id]));
   }
 
   /** Creates and starts in one call, for containers that need nothing between the two. */
-  async runDetached(id: string, options: MonitorOptions): Promise<void> {
-    await this.run(['run', '--detach', ...this.monitorArgs(options), id]);
+  async runDetached(id: string, options: MonitorOptions): Promise<number> {
+    return initPid(await this.run(['run', '--detach', ...this.monitorArgs(options), id]));
   }
 
   private monitorArgs(options: MonitorOptions): string[] {
     return [
       '--bundle',
       options.bundle,
+      // The pid on stdout, which the spawner returns anyway: no file to write and read back.
       '--pid-file',
-      options.pidFile,
+      '-',
       '--log-path',
       options.logPath,
       '--exit-file',
       options.exitFile,
       '--attach-socket',
       options.attachSocket,
-      '--monitor-pid-file',
-      options.monitorPidFile,
       // The monitor deletes the container before it writes the exit file: nothing is left
       // for the engine to delete after an exit.
       '--rm',
