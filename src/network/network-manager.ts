@@ -256,13 +256,11 @@ export class NetworkManager {
     sandbox: string,
     attachments: Attachment[],
   ): Promise<EndpointRecord[]> {
-    return this.attach(containerId, sandbox, attachments, async (specs) => {
+    const build = async (specs: AttachmentSpec[]) => {
       await createNetns(sandbox, sandboxAttachLines(`/proc/${process.pid}/ns/net`, specs));
-      await hostLinks.submit(hostEnslaveLines(specs)).catch(async (error) => {
-        await destroyNetns(sandbox);
-        throw error;
-      });
-    });
+      await hostLinks.submit(hostEnslaveLines(specs));
+    };
+    return this.attach(containerId, sandbox, attachments, build, { fresh: true });
   }
 
   /**
@@ -283,28 +281,42 @@ export class NetworkManager {
     });
   }
 
+  /**
+   * Reserves the endpoints, records them and builds their links. Links added to a running
+   * container must be on record before they exist. A fresh namespace (`fresh`) is nobody's
+   * until this returns, and the engine drops one a crash leaves behind when it opens again,
+   * so its record is written while its links are built: under 50 concurrent starts that
+   * write waits tens of milliseconds behind the others. On failure the links and a fresh
+   * namespace go, and the addresses are free again.
+   */
   private async attach(
     containerId: string,
     sandbox: string,
     attachments: Attachment[],
     build: (specs: AttachmentSpec[]) => Promise<void>,
+    { fresh = false } = {},
   ): Promise<EndpointRecord[]> {
     const planned = await this.serialized(async () =>
       this.reserveEndpoints(containerId, sandbox, attachments),
     );
     const specs = planned.map(({ record, endpoint }) => attachmentSpec(record, endpoint));
     await this.linksReleased(specs.map((spec) => spec.hostIfname));
-    await this.saveRecords(planned).catch(async (error) => {
-      await this.serialized(async () => this.dropEndpoints(planned));
-      throw error;
-    });
-    try {
-      await build(specs);
-    } catch (error) {
+    const saved = this.saveRecords(planned);
+    if (!fresh) {
+      await saved.catch(async (error) => {
+        await this.serialized(async () => this.dropEndpoints(planned));
+        throw error;
+      });
+    }
+    const failed = (await Promise.allSettled([build(specs), saved])).find(
+      (result): result is PromiseRejectedResult => result.status === 'rejected',
+    );
+    if (failed) {
+      if (fresh) await destroyNetns(sandbox);
       await removeLinks(specs.map((spec) => spec.hostIfname));
       await this.serialized(async () => this.dropEndpoints(planned));
       await this.saveRecords(planned);
-      throw error;
+      throw failed.reason;
     }
     for (const { record, endpoint } of planned) {
       this.registry.addEndpoint(record.id, containerId, endpoint.address, endpoint.dns);

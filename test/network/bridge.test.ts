@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlaps, parseSubnet } from '../../src/network/ipam.js';
@@ -198,6 +199,26 @@ describe('bridge networks', () => {
     // Only the veths these attempts would have made count: other engines on this host make theirs.
     const attempted = [vethName(g, net.id), vethName('/nonexistent/netns', net.id)];
     expect((await linkNames()).filter((name) => attempted.includes(name))).toEqual([]);
+  });
+
+  it('takes a fresh namespace and its links back when its record cannot be written', async () => {
+    const net = await network('unsaved');
+    const path = join(root.runDir, 'unsaved');
+    const kept = `${root.stateDir}.kept`;
+    // The store cannot write while a file stands where its folder was.
+    await rename(root.stateDir, kept);
+    await writeFile(root.stateDir, '');
+    try {
+      await expect(
+        manager.createSandbox(path, path, [{ network: net.id, dns: { name: 'unsaved' } }]),
+      ).rejects.toThrow();
+    } finally {
+      await rm(root.stateDir);
+      await rename(kept, root.stateDir);
+    }
+    expect(existsSync(path)).toBe(false);
+    expect(manager.inspect(net.id).endpoints).toEqual({});
+    expect(await linkNames()).not.toContain(vethName(path, net.id));
   });
 
   it('refuses a duplicate name, a taken subnet and an unknown driver', async () => {
