@@ -33,6 +33,8 @@ async function recoverOne(
     if (record.State.Running || record.State.Restarting) {
       const state = await runtime.state(record.Id);
       if (state && (state.status === 'running' || state.status === 'paused')) {
+        // A start saves the record before tcrun knows the pid: the runtime's state has it.
+        record.State.Pid = state.pid;
         record.State.Paused = state.status === 'paused';
         record.State.Status = state.status;
         record.State.Restarting = false;

@@ -234,7 +234,7 @@ export class ContainerManager {
       record.Mounts = await resolveMounts(config, request.hostConfig, this.deps.volumes);
       await Promise.all([
         this.deps.images().createSnapshot(id, image.id, name.slice(1), { initLayer: true }),
-        this.save(record),
+        this.store.create(id, record),
       ]);
     } catch (error) {
       this.containers.delete(id);
@@ -400,19 +400,29 @@ export class ContainerManager {
       attachers = live.beforeStart.splice(0);
       this.watchExit(live);
       created = true;
-      const pid = await this.createAndStart(live, monitor, attachers);
-      record.Networks = plan.networks;
-      Object.assign(record.State, {
+      const running = {
         Status: 'running',
         Running: true,
         Paused: false,
         Restarting: false,
-        Pid: pid,
         ExitCode: 0,
         Error: '',
         StartedAt: new Date().toISOString(),
-      });
-      await this.save(record);
+      } as const;
+      const [pid] = await Promise.all([
+        this.createAndStart(live, monitor, attachers),
+        // Saved as running while tcrun works, its request already sent: should the engine
+        // die before tcrun answers, recovery finds the container by this record and asks
+        // the runtime whether it runs (and its pid, saved with the next change). A start
+        // that fails saves its failure over it.
+        this.save({
+          ...record,
+          Networks: plan.networks,
+          State: { ...record.State, ...running, Pid: 0 },
+        }),
+      ]);
+      record.Networks = plan.networks;
+      Object.assign(record.State, { ...running, Pid: pid });
       this.emit(live, 'start');
       if (record.Config.Healthcheck?.Test?.length && record.Config.Healthcheck.Test[0] !== 'NONE') {
         live.health = new HealthMonitor(live, this.deps, () => this.save(record));

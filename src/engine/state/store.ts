@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../images/blob-store.js';
@@ -32,9 +32,24 @@ export class JsonStore<T> {
     else mkdirSync(this.objectDir(key), { recursive: true });
     await writeFileAtomic(
       join(this.objectDir(key), this.file),
-      `${JSON.stringify(value, null, 1)}\n`,
+      this.serialize(value),
       this.options,
     );
+  }
+
+  /**
+   * Saves a new object, whose directory does not exist yet. Not durable, the document is
+   * written in place, without a temporary file to rename: until it is whole, the directory
+   * is one whose creation never finished, which loadAll passes over.
+   */
+  async create(key: string, value: T): Promise<void> {
+    if (this.options.durable) return this.save(key, value);
+    mkdirSync(this.objectDir(key), { recursive: true });
+    writeFileSync(join(this.objectDir(key), this.file), this.serialize(value), { flag: 'wx' });
+  }
+
+  private serialize(value: T): string {
+    return `${JSON.stringify(value, null, 1)}\n`;
   }
 
   async loadAll(): Promise<T[]> {
