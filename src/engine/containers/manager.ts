@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
@@ -54,6 +63,8 @@ export interface LiveContainer {
   /** Runs once a stop in progress has seen the exit handled. */
   exited?: Promise<void>;
   markExited?: () => void;
+  /** The files of the first start being made, after the create answered. */
+  firstStartFiles?: Promise<void>;
 }
 
 export interface ContainerRunFiles {
@@ -69,6 +80,37 @@ export function runFiles(paths: EnginePaths, id: string): ContainerRunFiles {
     exitFile: join(dir, 'exit'),
     attachSocket: join(dir, 'attach.sock'),
   };
+}
+
+/**
+ * Writes a small file in place when it exists, else creates it. Creating a file costs far
+ * more than writing one on some filesystems (ext4 scans past recently deleted inodes: up to
+ * a millisecond per file on a busy machine), so the files of a start are made ahead (see
+ * makeFirstStartFiles) and filled here; no truncation to zero, which has ext4 flush at close.
+ */
+function fillFile(path: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    writeFileSync(path, text);
+    return;
+  }
+  try {
+    const bytes = Buffer.from(text);
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Empties a run directory of what a previous run left (its exit file above all), making it if needed. */
+function clearRunDir(dir: string, keep: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(dir)) {
+    if (name !== keep) rmSync(join(dir, name), { recursive: true, force: true });
+  }
 }
 
 export interface ManagerDeps {
@@ -246,7 +288,34 @@ export class ContainerManager {
       throw error;
     }
     this.emit(live, 'create');
+    live.firstStartFiles = this.makeFirstStartFiles(record);
     return { Id: id, Warnings: [] };
+  }
+
+  /**
+   * Makes the files a start fills (empty: the /etc files, the log, the run directory and its
+   * config.json) once the create has answered, while the client sends the start: they are
+   * then written in place, off the start's way. A file missing after all (an engine
+   * restarted in between) is created by the start.
+   */
+  private makeFirstStartFiles(record: ContainerRecord): Promise<void> {
+    const dir = this.store.objectDir(record.Id);
+    const run = runFiles(this.deps.paths, record.Id).dir;
+    return new Promise((resolve) => {
+      setImmediate(() => {
+        try {
+          mkdirSync(run, { recursive: true });
+          for (const file of ['hostname', 'hosts', 'resolv.conf']) {
+            writeFileSync(join(dir, file), '', { flag: 'a' });
+          }
+          writeFileSync(record.LogPath, '', { flag: 'a', mode: 0o640 });
+          writeFileSync(join(run, 'config.json'), '', { flag: 'a' });
+        } catch (error) {
+          this.deps.log.debug({ err: error, id: record.Id }, 'files for the first start');
+        }
+        resolve();
+      });
+    });
   }
 
   private checkName(nameParameter: string | undefined): string {
@@ -322,9 +391,9 @@ export class ContainerManager {
       resolvConf: join(dir, 'resolv.conf'),
     };
     // Small files on every start: synchronous, as writeFileAtomic explains.
-    writeFileSync(files.hostname, `${hostname}\n`);
-    writeFileSync(files.hosts, `${hosts.join('\n')}\n`);
-    writeFileSync(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : '');
+    fillFile(files.hostname, `${hostname}\n`);
+    fillFile(files.hosts, `${hosts.join('\n')}\n`);
+    fillFile(files.resolvConf, resolv.length ? `${resolv.join('\n')}\n` : '');
     return files;
   }
 
@@ -366,10 +435,9 @@ export class ContainerManager {
     const { record } = live;
     const { runtime, images, network, paths } = this.deps;
     const files = runFiles(paths, record.Id);
-    // What a previous run left (its exit file above all) goes; a few entries at most, so
-    // synchronously, as writeFileAtomic explains for small files.
-    rmSync(files.dir, { recursive: true, force: true });
-    mkdirSync(files.dir, { recursive: true });
+    await live.firstStartFiles;
+    // A few entries at most: synchronously, as writeFileAtomic explains for small files.
+    clearRunDir(files.dir, 'config.json');
     let created = false;
     let attachers: LiveContainer['beforeStart'] = [];
     try {
@@ -389,7 +457,7 @@ export class ContainerManager {
       });
       // The bundle is the run directory: regenerated at every start (a plain write is enough),
       // and one directory less to make.
-      writeFileSync(join(files.dir, 'config.json'), JSON.stringify(spec));
+      fillFile(join(files.dir, 'config.json'), JSON.stringify(spec));
       const monitor = {
         bundle: files.dir,
         logPath: record.LogPath,
@@ -695,6 +763,8 @@ export class ContainerManager {
     if (!this.containers.has(record.Id)) return;
     record.State.Status = 'removing';
     live.exitWatch?.stop();
+    // Its files must not be made again once it is gone.
+    await live.firstStartFiles;
     await Promise.all([
       this.deps.images().removeSnapshot(record.Id),
       this.deps.trash.discard(runFiles(this.deps.paths, record.Id).dir),
