@@ -51,8 +51,9 @@ import {
  *   blobs/sha256/<hex>       image configs, manifests, uncompressed layer tars
  *   layers/<short>/          one unpacked layer per diff ID (overlay lower dirs)
  *   init/, empty/            the init layer (see INIT_LAYER) and the lower dir of no layers
- *   snapshots/<container>/   snapshot.json (its entry), upper/, work/, and merged/ once
- *                            mounted on the host (containers mount over the directory itself)
+ *   snapshots/<container>/   snapshot.json (its entry), upper/ and work/ (made just after it,
+ *                            or at the first mount), and merged/ once mounted on the host
+ *                            (containers mount over the directory itself)
  *   tmp/<pid>-<random>/      staging of an operation in progress
  *
  * One store instance per root. Changes are serialized; each stages its work in
@@ -243,6 +244,7 @@ export class ImageStore {
   private async mountOnHost(containerId: string): Promise<string> {
     const mount = this.overlayOf(containerId);
     if (!this.mountedOnHost.has(containerId)) {
+      this.makeChangeDirectories(containerId);
       await mkdir(mount.target, { recursive: true });
       await mountOverlay(mount);
       this.mountedOnHost.add(containerId);
@@ -785,12 +787,12 @@ export class ImageStore {
       if (this.snapshots.has(containerId)) {
         throw conflict(`a snapshot for container ${containerId} already exists`);
       }
-      // Made in place: until the index names it, a half-made directory is debris that
-      // collectGarbage removes at open (or this, should a failed create have left one).
+      // Made in place: until its entry is whole, a half-made directory is debris that
+      // loadSnapshots removes at open (or this, should a failed create have left one).
       const directory = this.snapshotDirectory(containerId);
       // Synchronously, as writeFileAtomic explains for the small writes of every container.
       if (existsSync(directory)) await this.removeSnapshotDirectory(containerId);
-      for (const part of ['', 'upper', 'work']) mkdirSync(join(directory, part));
+      mkdirSync(directory);
       const entry: SnapshotEntry = {
         imageId: image.id,
         layers: [...image.layers],
@@ -802,7 +804,19 @@ export class ImageStore {
       // directory debris that loadSnapshots removes.
       writeFileSync(this.snapshotFile(containerId), JSON.stringify(entry));
       this.snapshots.set(containerId, entry);
+      // Its upper and work dirs are made after the caller has gone on (a container's create
+      // answers meanwhile: making a directory costs up to a millisecond on a busy ext4), and
+      // at the latest when it is first mounted.
+      setImmediate(() => {
+        if (this.snapshots.has(containerId)) this.makeChangeDirectories(containerId);
+      });
     });
+  }
+
+  private makeChangeDirectories(containerId: string): void {
+    for (const part of ['upper', 'work']) {
+      mkdirSync(join(this.snapshotDirectory(containerId), part), { recursive: true });
+    }
   }
 
   private snapshotOrThrow(containerId: string) {
@@ -825,6 +839,7 @@ export class ImageStore {
   /** A snapshot's own changes (overlay's upper dir): what a build step commits as a layer. */
   snapshotChanges(containerId: string): string {
     this.snapshotOrThrow(containerId);
+    this.makeChangeDirectories(containerId);
     return join(this.snapshotDirectory(containerId), 'upper');
   }
 
@@ -849,6 +864,7 @@ export class ImageStore {
       throw conflict(`the rootfs of container ${containerId} is mounted on the host`);
     }
     const mount = this.overlayOf(containerId);
+    this.makeChangeDirectories(containerId);
     this.inUse.add(containerId);
     return {
       // The overlay covers the snapshot's own directory, in the container's namespace only
