@@ -592,6 +592,9 @@ export class ContainerManager {
       return false;
     });
     live.markExited?.();
+    // The waiters' answers go out before the record is saved (synchronously, see
+    // writeFileAtomic): a `wait` then a `rm` need not wait for the disk in between.
+    await new Promise((resolve) => setImmediate(resolve));
     const restart =
       !this.shuttingDown &&
       shouldRestart(
