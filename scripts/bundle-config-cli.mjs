@@ -2,71 +2,17 @@
 // packages they use and the generated schema validator into one CommonJS file,
 // dist/cli/config-cli.bundle.cjs, which `tcompose config` runs (see
 // src/cli/config-cli-loader.ts); then runs it once on a sample project and stores V8's
-// compiled code for it beside it, as its code cache. Each module's import.meta.url is
-// kept as it was unbundled, so the paths modules find relative to themselves
-// (package.json, the yaml package loaded on first use) are the same in the bundle.
+// compiled code for it beside it, as its code cache (see cli-bundler.mjs for what the
+// bundle keeps of each module).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import {
-  CONFIG_BUNDLE,
-  CONFIG_BUNDLE_CACHE,
-  loadConfigCli,
-} from '../dist/cli/config-cli-loader.js';
+import { CONFIG_BUNDLE, loadConfigCli } from '../dist/cli/config-cli-loader.js';
+import { bundleCli, root } from './cli-bundler.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const validator = path.join(root, 'schema/compose-spec.validate.cjs');
+const CONFIG_BUNDLE_CACHE = `${CONFIG_BUNDLE}.v8cache`;
 
-/** A file's URL relative to the bundle's. */
-function relativeToBundle(file) {
-  const relative = path.relative(path.dirname(CONFIG_BUNDLE), file).split(path.sep).join('/');
-  return relative.startsWith('.') ? relative : `./${relative}`;
-}
-
-const keepModuleUrls = {
-  name: 'keep-module-urls',
-  setup(bundler) {
-    bundler.onLoad({ filter: /\.js$/ }, async (args) => {
-      const source = await readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return { contents: source, loader: 'js' };
-      const url = `new URL(${JSON.stringify(relativeToBundle(args.path))}, import.meta.url).href`;
-      return { contents: source.replaceAll('import.meta.url', url), loader: 'js' };
-    });
-  },
-};
-
-// The validator is required at run time by a path esbuild cannot follow: in the bundle,
-// compose-validator.js imports it instead, so that it is bundled and code-cached too.
-const bundleValidator = {
-  name: 'bundle-validator',
-  setup(bundler) {
-    bundler.onLoad({ filter: /[\\/]compose\/compose-validator\.js$/ }, () => ({
-      contents: [
-        `import validate from ${JSON.stringify(validator)};`,
-        `export const VALIDATOR_URL = new URL(${JSON.stringify(relativeToBundle(validator))}, import.meta.url);`,
-        'export const loadComposeValidator = () => validate;',
-      ].join('\n'),
-      loader: 'js',
-      resolveDir: root,
-    }));
-  },
-};
-
-await build({
-  entryPoints: [path.join(root, 'dist/cli/config-cli.js')],
-  outfile: CONFIG_BUNDLE,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  // The bundle is CommonJS: import.meta.url is the bundle's own URL.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: 'warning',
-  plugins: [bundleValidator, keepModuleUrls],
-});
+await bundleCli(path.join(root, 'dist/cli/config-cli.js'), CONFIG_BUNDLE);
 
 // A project with the fields most compose files use, so that the code every run needs
 // (the YAML reader, every stage, the validator, the YAML writer) is in the cache.

@@ -1,9 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import vm from 'node:vm';
+import { runCodeCachedBundle } from './code-cached-bundle.js';
 
 /** What `tcompose config` runs: the bundle (see scripts/bundle-config-cli.mjs) or the modules. */
 export interface ConfigCli {
@@ -14,39 +12,24 @@ export interface ConfigCli {
   codeCacheRejected?: boolean;
 }
 
-/** The bundle (CommonJS) and the V8 code cache the build stores beside it. */
+/** The bundle (CommonJS); the build stores its V8 code cache beside it. */
 export const CONFIG_BUNDLE = fileURLToPath(new URL('./config-cli.bundle.cjs', import.meta.url));
-export const CONFIG_BUNDLE_CACHE = `${CONFIG_BUNDLE}.v8cache`;
 
 /**
  * Loads `tcompose config`. Running the compose loader once from a fresh process is
  * mostly compiling and interpreting code, so the bundle is compiled with the code
  * cache the build made by running it on a sample project: the functions that run
- * for any compose file arrive already compiled. V8 refuses a cache made by another
- * V8 or for another text, and then compiles as usual. Unbundled (only tsc has run),
- * the modules load as they are.
+ * for any compose file arrive already compiled. Unbundled (only tsc has run), the
+ * modules load as they are.
  */
 export async function loadConfigCli(): Promise<ConfigCli> {
   if (!existsSync(CONFIG_BUNDLE)) return import('./config-cli.js');
   skipOptimizingCompiler();
-  const cachedData = existsSync(CONFIG_BUNDLE_CACHE)
-    ? readFileSync(CONFIG_BUNDLE_CACHE)
-    : undefined;
-  // The wrapper Node gives every CommonJS module, so the bundle sees what it would under require.
-  const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(CONFIG_BUNDLE, 'utf8')}\n})`;
-  const script = new vm.Script(source, { filename: CONFIG_BUNDLE, cachedData });
-  const module = { exports: {} as ConfigCli };
-  script.runInThisContext()(
-    module.exports,
-    createRequire(CONFIG_BUNDLE),
-    module,
-    CONFIG_BUNDLE,
-    path.dirname(CONFIG_BUNDLE),
-  );
+  const bundle = runCodeCachedBundle<Pick<ConfigCli, 'runConfigCli'>>(CONFIG_BUNDLE);
   return {
-    runConfigCli: module.exports.runConfigCli,
-    codeCache: () => script.createCachedData(),
-    codeCacheRejected: script.cachedDataRejected,
+    runConfigCli: bundle.exports.runConfigCli,
+    codeCache: bundle.codeCache,
+    codeCacheRejected: bundle.codeCacheRejected,
   };
 }
 
