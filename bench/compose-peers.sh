@@ -31,7 +31,7 @@ work=$(mktemp -d /tmp/tcompose-peers-XXXXXX)
 run_id=$$
 # NAT stays off: on these machines no container may reach the uplink.
 export TCOMPOSE_ROOT=$work/root TCOMPOSE_HOST=$work/engine.sock TCOMPOSE_IP_MASQ=0
-tc="node $repo/dist/cli/main.js --progress quiet"
+tc="node $repo/dist/cli/main.cjs --progress quiet"
 cleanup() {
   for st in $STACK_NAMES; do $tc -p "tc$st$run_id" -f "$LAB/stacks/$st/compose.yaml" down >/dev/null 2>&1 || true; done
   $tc engine stop >/dev/null 2>&1 || true

@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 node_modules/.bin/vite-node bench/generate-compose.ts "$work/compose.yaml" 200
 
 # The bin itself, started through its #! line, as a user runs `tcompose`.
-tcompose="$PWD/dist/cli/main.js"
+tcompose="$PWD/dist/cli/main.cjs"
 commands=(
   "$tcompose version"
   "$tcompose -f $work/compose.yaml config"

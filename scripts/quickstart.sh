@@ -15,7 +15,7 @@ bash scripts/busybox-image.sh build/busybox.tar
 # containers, and on CI machines nothing may forward to the uplink. Without the variable
 # an engine gives bridge networks NAT, as Docker does.
 export TCOMPOSE_IP_MASQ=${TCOMPOSE_IP_MASQ:-0}
-tcompose() { node dist/cli/main.js "$@"; }
+tcompose() { node dist/cli/main.cjs "$@"; }
 tcompose image load -i build/busybox.tar
 tcompose -f examples/quickstart/compose.yaml up -d --wait
 
@@ -25,8 +25,8 @@ cat <<MSG
 The quickstart stack is up:
   site:     http://${port}/
   api:      http://${port}/cgi-bin/visits   (web asks api, api asks data by name)
-  status:   node dist/cli/main.js -f examples/quickstart/compose.yaml ps
-  logs:     node dist/cli/main.js -f examples/quickstart/compose.yaml logs -f
-  stop:     node dist/cli/main.js -f examples/quickstart/compose.yaml down
+  status:   node dist/cli/main.cjs -f examples/quickstart/compose.yaml ps
+  logs:     node dist/cli/main.cjs -f examples/quickstart/compose.yaml logs -f
+  stop:     node dist/cli/main.cjs -f examples/quickstart/compose.yaml down
 (\`npm link\` puts \`tcompose\` on your PATH.)
 MSG

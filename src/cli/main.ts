@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { exitAfterOutput, loadConfigCli } from './config-cli-loader.js';
+import { runFullCli } from './full-cli.js';
 import { subcommandOf } from './global-flags.js';
 
 /**
@@ -8,12 +10,12 @@ import { subcommandOf } from './global-flags.js';
  */
 async function main(argv: string[]): Promise<number> {
   if (subcommandOf(argv.slice(2)) === 'config') {
-    const { exitAfterOutput, loadConfigCli } = await import('./config-cli-loader.js');
     const { runConfigCli } = await loadConfigCli();
     return exitAfterOutput(await runConfigCli(argv));
   }
-  const { runFullCli } = await import('./full-cli.js');
   return runFullCli(argv);
 }
 
-process.exitCode = await main(process.argv);
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -20,7 +20,7 @@ async function tcompose(...args: string[]) {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
-      [join(repo, 'dist/cli/main.js'), ...args],
+      [join(repo, 'dist/cli/main.cjs'), ...args],
       {
         env: engine.env,
       },

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const CLI = resolve('dist/cli/main.js');
+const CLI = resolve('dist/cli/main.cjs');
 const FIXTURES = resolve('test/compose/fixtures/project');
 const SHOP = join(FIXTURES, 'shop');
 const INVALID = join(FIXTURES, 'invalid');

@@ -13,7 +13,7 @@ function tcompose(...args: string[]): Promise<{ stdout: string; code: number }> 
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(repo, 'dist/cli/main.js'), ...args],
+      [join(repo, 'dist/cli/main.cjs'), ...args],
       { env, timeout: 30_000 },
       (error, stdout) => resolve({ stdout, code: error ? Number(error.code) || 1 : 0 }),
     );

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 
-const main = resolve('dist/cli/main.js');
+const main = resolve('dist/cli/main.cjs');
 
 describe('the full CLI bundle', () => {
   it('starts from the code cache the build stored', () => {

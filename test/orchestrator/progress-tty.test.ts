@@ -6,7 +6,7 @@ import { repo } from '../engine/support.js';
 import { dbAndWeb, engineForFile, TestProject } from './support.js';
 
 const execFileAsync = promisify(execFile);
-const cli = join(repo, 'dist/cli/main.js');
+const cli = join(repo, 'dist/cli/main.cjs');
 const testEngine = engineForFile();
 let project: TestProject;
 

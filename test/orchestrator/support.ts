@@ -11,7 +11,7 @@ import {
 } from '../engine/support.js';
 
 const execFileAsync = promisify(execFile);
-const cli = join(repo, 'dist/cli/main.js');
+const cli = join(repo, 'dist/cli/main.cjs');
 
 export interface CliResult {
   code: number;

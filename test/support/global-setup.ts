@@ -31,7 +31,7 @@ export default function setup(): () => void {
       process.stderr.write(
         'warning: a test started an engine without a TCOMPOSE_HOST of its own\n',
       );
-      spawnSync('node', ['dist/cli/main.js', 'engine', 'stop'], { stdio: 'inherit' });
+      spawnSync('node', ['dist/cli/main.cjs', 'engine', 'stop'], { stdio: 'inherit' });
     }
     rmSync(fallback, { recursive: true, force: true });
   };
