@@ -1,45 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  defaultCapabilities,
+  defaultMaskedPaths,
+  defaultReadonlyPaths,
+} from '../../src/engine/containers/spec.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
-
-/** Docker's default capability set (the 14 a container gets unless told otherwise). */
-export const DOCKER_DEFAULT_CAPS = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_FSETID',
-  'CAP_FOWNER',
-  'CAP_MKNOD',
-  'CAP_NET_RAW',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETFCAP',
-  'CAP_SETPCAP',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_SYS_CHROOT',
-  'CAP_KILL',
-  'CAP_AUDIT_WRITE',
-];
-
-/** Docker's default masked and read-only paths. */
-export const DOCKER_MASKED_PATHS = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-];
-export const DOCKER_READONLY_PATHS = [
-  '/proc/bus',
-  '/proc/fs',
-  '/proc/irq',
-  '/proc/sys',
-  '/proc/sysrq-trigger',
-];
 
 // biome-ignore lint/suspicious/noExplicitAny: config.json is free-form JSON, edited by tests
 export type OciConfig = Record<string, any>;
@@ -56,7 +22,7 @@ export interface BundleOptions {
   edit?: (config: OciConfig) => void;
 }
 
-/** A config.json like the one Docker's defaults produce for a busybox container. */
+/** A config.json with Docker's defaults (the engine's own) for a busybox container. */
 export function defaultConfig(rootfs: string, options: BundleOptions): OciConfig {
   const config: OciConfig = {
     ociVersion: '1.0.2',
@@ -70,10 +36,10 @@ export function defaultConfig(rootfs: string, options: BundleOptions): OciConfig
       ],
       cwd: '/',
       capabilities: {
-        bounding: DOCKER_DEFAULT_CAPS,
-        effective: DOCKER_DEFAULT_CAPS,
-        permitted: DOCKER_DEFAULT_CAPS,
-        inheritable: DOCKER_DEFAULT_CAPS,
+        bounding: defaultCapabilities,
+        effective: defaultCapabilities,
+        permitted: defaultCapabilities,
+        inheritable: defaultCapabilities,
       },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
@@ -141,8 +107,8 @@ export function defaultConfig(rootfs: string, options: BundleOptions): OciConfig
         { type: 'mount' },
         { type: 'cgroup' },
       ],
-      maskedPaths: DOCKER_MASKED_PATHS,
-      readonlyPaths: DOCKER_READONLY_PATHS,
+      maskedPaths: defaultMaskedPaths,
+      readonlyPaths: defaultReadonlyPaths,
     },
   };
   options.edit?.(config);
