@@ -4,6 +4,7 @@ import {
   defaultCapabilities,
   defaultMaskedPaths,
   defaultReadonlyPaths,
+  systemMounts,
 } from '../../src/engine/containers/spec.js';
 import { makeBusyboxRootfs } from './busybox-rootfs.js';
 
@@ -47,48 +48,7 @@ export function defaultConfig(rootfs: string, options: BundleOptions): OciConfig
     root: { path: rootfs, readonly: options.readonlyRoot ?? true },
     hostname: options.hostname ?? 'tc-test',
     mounts: [
-      {
-        destination: '/proc',
-        type: 'proc',
-        source: 'proc',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      {
-        destination: '/dev',
-        type: 'tmpfs',
-        source: 'tmpfs',
-        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
-      },
-      {
-        destination: '/dev/pts',
-        type: 'devpts',
-        source: 'devpts',
-        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
-      },
-      {
-        destination: '/sys',
-        type: 'sysfs',
-        source: 'sysfs',
-        options: ['nosuid', 'noexec', 'nodev', 'ro'],
-      },
-      {
-        destination: '/sys/fs/cgroup',
-        type: 'cgroup',
-        source: 'cgroup',
-        options: ['ro', 'nosuid', 'noexec', 'nodev'],
-      },
-      {
-        destination: '/dev/mqueue',
-        type: 'mqueue',
-        source: 'mqueue',
-        options: ['nosuid', 'noexec', 'nodev'],
-      },
-      {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
-      },
+      ...systemMounts(64 * 1024 * 1024),
       {
         destination: '/tmp',
         type: 'tmpfs',

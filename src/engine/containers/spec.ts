@@ -134,10 +134,9 @@ function mountOptions(point: MountPoint): string[] {
   return options;
 }
 
-function containerMounts(inputs: SpecInputs): object[] {
-  const { container, etcFiles } = inputs;
-  const shmSize = container.HostConfig.ShmSize || 64 * 1024 * 1024;
-  const base = [
+/** The kernel filesystems every container gets, as Docker mounts them; `shmSize` in bytes. */
+export function systemMounts(shmSize: number): object[] {
+  return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     {
       destination: '/dev',
@@ -176,6 +175,11 @@ function containerMounts(inputs: SpecInputs): object[] {
       options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shmSize}`],
     },
   ];
+}
+
+function containerMounts(inputs: SpecInputs): object[] {
+  const { container, etcFiles } = inputs;
+  const base = systemMounts(container.HostConfig.ShmSize || 64 * 1024 * 1024);
   const etc = [
     { destination: '/etc/hostname', file: etcFiles.hostname },
     { destination: '/etc/hosts', file: etcFiles.hosts },
