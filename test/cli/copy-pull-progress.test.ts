@@ -46,7 +46,7 @@ describe('cp arguments', () => {
     expect(archiveBaseName('/etc/passwd')).toBe('passwd');
     expect(archiveBaseName('/etc/')).toBe('etc');
     expect(archiveBaseName('/etc/.')).toBe('.');
-    expect(archiveBaseName('/')).toBe('.');
+    expect(archiveBaseName('/')).toBe('');
     const directory = goFileMode({ mode: 0o040755 });
     expect(directory).toBe(2 ** 31 + 0o755);
     expect(isGoDirectory(directory)).toBe(true);

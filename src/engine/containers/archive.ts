@@ -10,6 +10,7 @@ import {
   readdir,
   readlink,
   rm,
+  statfs,
   symlink,
 } from 'node:fs/promises';
 import { join, posix } from 'node:path';
@@ -116,13 +117,14 @@ export const isGoDirectory = (mode: number) => mode >= GO_MODE.dir;
 export const isGoSymlink = (mode: number) => Math.floor(mode / GO_MODE.symlink) % 2 === 1;
 
 /**
- * The name the archive's top entry carries: the path's base name, or `.` for a path
- * ending in `/.`, which `docker cp` reads as "the directory's contents".
+ * The name the archive's top entry carries: the path's base name, `.` for a path ending
+ * in `/.`, which `docker cp` reads as "the directory's contents", or nothing for `/`
+ * itself, whose entries are then `/bin`, `/etc`, ... as Docker names them (the docker
+ * CLI puts the destination's name in front of each).
  */
 export function archiveBaseName(path: string): string {
   if (path === '.' || path.endsWith('/.')) return '.';
-  const base = posix.basename(path);
-  return base === '' || base === '/' ? '.' : base;
+  return posix.basename(path);
 }
 
 export const notInContainer = (path: string, container: string) =>
@@ -160,6 +162,18 @@ function deviceNumbers(rdev: number) {
   return { devmajor: Math.floor(rdev / 256) % 4096, devminor: rdev % 256 };
 }
 
+const headerBase = (stats: Stats) => ({
+  mode: stats.mode & 0o7777,
+  uid: stats.uid,
+  gid: stats.gid,
+  mtime: stats.mtime,
+});
+
+const addEntry = (pack: Pack, header: Partial<Header> & { name: string }) =>
+  new Promise<void>((resolve, reject) =>
+    pack.entry(header, (error) => (error ? reject(error) : resolve())),
+  );
+
 async function writeEntry(
   pack: Pack,
   name: string,
@@ -167,21 +181,20 @@ async function writeEntry(
   stats: Stats,
   mountPoints: ReadonlyMap<string, string>,
 ): Promise<void> {
-  const common = {
-    mode: stats.mode & 0o7777,
-    uid: stats.uid,
-    gid: stats.gid,
-    mtime: stats.mtime,
-  };
+  const common = headerBase(stats);
   const add = (header: Partial<Header> & { name: string }) =>
-    new Promise<void>((resolve, reject) =>
-      pack.entry({ ...common, ...header }, (error) => (error ? reject(error) : resolve())),
-    );
+    addEntry(pack, { ...common, ...header });
   if (stats.isDirectory()) {
     await add({ name: `${name}/`, type: 'directory' });
     for (const child of (await readdir(host)).sort()) {
       const childHost = mountPoints.get(join(host, child)) ?? join(host, child);
-      await writeEntry(pack, `${name}/${child}`, childHost, await lstat(childHost), mountPoints);
+      const childStats = await lstat(childHost);
+      if (childStats.dev !== stats.dev && (await isKernelFilesystem(childHost))) {
+        const directory = { name: `${name}/${child}/`, type: 'directory' as const };
+        await addEntry(pack, { ...headerBase(childStats), ...directory });
+      } else {
+        await writeEntry(pack, `${name}/${child}`, childHost, childStats, mountPoints);
+      }
     }
   } else if (stats.isSymbolicLink()) {
     await add({ name, type: 'symlink', linkname: await readlink(host) });
@@ -191,8 +204,15 @@ async function writeEntry(
       finished = (error) => (error ? reject(error) : resolve());
     });
     const sink = pack.entry({ ...common, name, size: stats.size, type: 'file' }, finished);
-    for await (const chunk of createReadStream(host)) {
-      if (!sink.write(chunk)) await once(sink, 'drain');
+    try {
+      for await (const chunk of createReadStream(host)) {
+        if (!sink.write(chunk)) await once(sink, 'drain');
+      }
+    } catch (error) {
+      // The entry fails with the read; the read's error is the one to report.
+      done.catch(() => undefined);
+      sink.destroy(error as Error);
+      throw error;
     }
     sink.end(undefined);
     await done;
@@ -202,6 +222,27 @@ async function writeEntry(
     const type = stats.isCharacterDevice() ? 'character-device' : 'block-device';
     await add({ name, type, ...deviceNumbers(stats.rdev) });
   }
+}
+
+/** statfs(2) magic numbers of the filesystems a container's kernel view is made of. */
+const KERNEL_FILESYSTEMS = new Set([
+  0x9fa0, // proc
+  0x62656572, // sysfs
+  0x1cd1, // devpts
+  0x19800202, // mqueue
+  0x27e0eb, // cgroup
+  0x63677270, // cgroup2
+]);
+
+/**
+ * Whether `host`, a mount point, holds one of the kernel's views (/proc, /sys, ...) rather
+ * than files. A running container is read through its own mount namespace, where these are
+ * mounted; Docker reads its rootfs from outside, where they are the image's empty
+ * directories, so `docker cp c:/` gets them empty (and /proc's files would not read anyway).
+ */
+async function isKernelFilesystem(host: string): Promise<boolean> {
+  const info = await statfs(host).catch(() => undefined);
+  return info !== undefined && KERNEL_FILESYSTEMS.has(info.type);
 }
 
 /**
