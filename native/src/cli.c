@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "netns-create.h"
 #include "spawner.h"
 #include "util.h"
 
@@ -19,6 +20,7 @@ static const char usage[] =
     "  exec    [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--tty] [--detach] [--pid-file F] ID -- CMD [ARGS...]\n"
     "  features\n"
     "  spawner   (runs programs for the engine: framed requests on stdin, replies on stdout)\n"
+    "  netns-create PATH   (a network namespace bound on PATH, its veths from stdin: see netns-create.h)\n"
     "monitor options: --log-path FILE --exit-file FILE --attach-socket PATH --stdin-once --monitor-pid-file FILE\n"
     "                 --rm (the monitor deletes the container when it exits, before writing the exit file)\n";
 
@@ -169,6 +171,10 @@ static int dispatch(const global_options *g, arg_reader *r) {
   }
   if (!strcmp(cmd, "features")) return cmd_features();
   if (!strcmp(cmd, "spawner")) return spawner_serve();
+  if (!strcmp(cmd, "netns-create")) {
+    parse_simple(r, NULL, NULL, NULL, NULL);
+    return cmd_netns_create(require_id(r, 1));
+  }
   static const char *simple[] = {"start", "state", "pause", "resume"};
   for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
     if (strcmp(cmd, simple[i])) continue;

@@ -51,24 +51,6 @@ export function hostAttachLines(netns: string, specs: AttachmentSpec[]): string[
   ]);
 }
 
-/**
- * A new namespace builds its own links, in the `ip -batch` that creates it: each veth is
- * made inside with its host end sent to the host namespace (`hostNetns`, a path such as
- * /proc/<engine pid>/ns/net), then addressed and routed as containerAttachLines does.
- */
-export function sandboxAttachLines(hostNetns: string, specs: AttachmentSpec[]): string[] {
-  const links = specs.map(
-    (spec) =>
-      `link add ${spec.ifname} address ${spec.mac} mtu ${spec.mtu} type veth peer name ${spec.hostIfname} mtu ${spec.mtu} netns ${hostNetns}`,
-  );
-  return [...links, ...containerAttachLines(specs)];
-}
-
-/** Host side of a new namespace's veths: onto their bridges, up. */
-export function hostEnslaveLines(specs: AttachmentSpec[]): string[] {
-  return specs.map((spec) => `link set ${spec.hostIfname} master ${spec.bridge} up`);
-}
-
 /** Container side: address, link up, and the default route where one is due. */
 export function containerAttachLines(specs: AttachmentSpec[]): string[] {
   return specs.flatMap((spec) => [

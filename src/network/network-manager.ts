@@ -24,8 +24,6 @@ import {
   defaultRouteLine,
   deleteLinkLines,
   hostAttachLines,
-  hostEnslaveLines,
-  sandboxAttachLines,
 } from './link-commands.js';
 import { bridgeName, containerIfname, vethName } from './names.js';
 import { createNetns, destroyNetns } from './netns.js';
@@ -247,19 +245,15 @@ export class NetworkManager {
   /**
    * Creates a container's network namespace at `sandbox` already attached to `attachments`
    * (see connect for what an attachment gets). The cheapest way to start a container: one
-   * process builds the namespace and its links, and the host ends join their bridges in a
-   * host `ip` batch shared with concurrent starts. With no attachments it is a bare
-   * namespace with loopback only (network_mode: none).
+   * process builds the namespace and its links, host ends included (createNetns). With no
+   * attachments it is a bare namespace with loopback only (network_mode: none).
    */
   async createSandbox(
     containerId: string,
     sandbox: string,
     attachments: Attachment[],
   ): Promise<EndpointRecord[]> {
-    const build = async (specs: AttachmentSpec[]) => {
-      await createNetns(sandbox, sandboxAttachLines(`/proc/${process.pid}/ns/net`, specs));
-      await hostLinks.submit(hostEnslaveLines(specs));
-    };
+    const build = (specs: AttachmentSpec[]) => createNetns(sandbox, specs);
     return this.attach(containerId, sandbox, attachments, build, { fresh: true });
   }
 

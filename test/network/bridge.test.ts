@@ -1,7 +1,7 @@
 import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { overlaps, parseSubnet } from '../../src/network/ipam.js';
 import { vethName } from '../../src/network/names.js';
@@ -199,6 +199,43 @@ describe('bridge networks', () => {
     // Only the veths these attempts would have made count: other engines on this host make theirs.
     const attempted = [vethName(g, net.id), vethName('/nonexistent/netns', net.id)];
     expect((await linkNames()).filter((name) => attempted.includes(name))).toEqual([]);
+  });
+
+  it('builds a namespace and its links all or nothing', async () => {
+    const net = await network('whole');
+    const path = join(root.runDir, 'whole');
+    const spec = (index: number, hostIfname: string) => ({
+      bridge: net.bridge,
+      hostIfname,
+      ifname: `eth${index}`,
+      address: `${net.ipam.gateway.replace(/\.1$/, '')}.${200 + index}`,
+      prefix: parseSubnet(net.ipam.subnet).prefix,
+      mac: `02:42:00:00:00:0${index}`,
+      mtu: 1400,
+    });
+    const first = root.unique('w0');
+    // The second veth's host end takes a name already in use: the whole namespace goes.
+    await expect(createNetns(path, [spec(0, first), spec(1, first)])).rejects.toThrow(
+      `add veth eth1 (host end ${first}): File exists`,
+    );
+    await expect(createNetns(path, [{ ...spec(0, first), bridge: 'tc-missing' }])).rejects.toThrow(
+      'bridge tc-missing: No such device',
+    );
+    expect(existsSync(path)).toBe(false);
+    expect(await readFile('/proc/self/mountinfo', 'utf8')).not.toContain(path);
+    await eventually(async () => !(await linkNames()).includes(first));
+
+    sandboxes.push(path);
+    await createNetns(path, [spec(0, first)]);
+    links.push(first);
+    const inside = await inNetns(path, ['ip', '-o', '-4', 'addr', 'show', 'eth0']);
+    expect(inside.stdout).toContain(`inet ${spec(0, first).address}/`);
+    const link = await inNetns(path, ['ip', '-o', 'link', 'show', 'eth0']);
+    expect(link.stdout).toMatch(/mtu 1400 .*state UP.*link\/ether 02:42:00:00:00:00/);
+    const sys = `/sys/class/net/${first}`;
+    expect(basename(await realpath(`${sys}/master`))).toBe(net.bridge);
+    expect((await readFile(`${sys}/mtu`, 'utf8')).trim()).toBe('1400');
+    expect(Number(await readFile(`${sys}/flags`, 'utf8')) & 1).toBe(1); // IFF_UP
   });
 
   it('takes a fresh namespace and its links back when its record cannot be written', async () => {
