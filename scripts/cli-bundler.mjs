@@ -57,6 +57,9 @@ export async function bundleCli(entry, bundle, plugins = []) {
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: 'warning',
+    // A third less text for V8 to read and scan at every start (config on 200 services:
+    // 322 -> 307 ms of CPU); names stay, so stack traces still read.
+    minifyWhitespace: true,
     plugins: [...plugins, bundleValidator(bundle), keepModuleUrls(bundle)],
   });
 }
