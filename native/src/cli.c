@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "netns-create.h"
+#include "netns-delete.h"
 #include "spawner.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static const char usage[] =
     "  features\n"
     "  spawner   (runs programs for the engine: framed requests on stdin, replies on stdout)\n"
     "  netns-create PATH   (a network namespace bound on PATH, its veths from stdin: see netns-create.h)\n"
+    "  netns-delete PATH...   (unmounts and removes namespace files)\n"
     "monitor options: --log-path FILE --exit-file FILE --attach-socket PATH --stdin-once --monitor-pid-file FILE\n"
     "                 --rm (the monitor deletes the container when it exits, before writing the exit file)\n";
 
@@ -175,6 +177,7 @@ static int dispatch(const global_options *g, arg_reader *r) {
     parse_simple(r, NULL, NULL, NULL, NULL);
     return cmd_netns_create(require_id(r, 1));
   }
+  if (!strcmp(cmd, "netns-delete")) return cmd_netns_delete(r->argc - r->i, r->argv + r->i);
   static const char *simple[] = {"start", "state", "pause", "resume"};
   for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
     if (strcmp(cmd, simple[i])) continue;

@@ -89,6 +89,8 @@ export class NetworkManager {
   private queue: Promise<unknown> = Promise.resolve();
   /** Host ends of released endpoints still going away (see release), by interface name. */
   private readonly linkCleanups = new Map<string, Promise<void>>();
+  /** Record writes no caller waits for (see release); close waits for them. */
+  private readonly pendingSaves = new Set<Promise<void>>();
 
   private constructor(private readonly options: NetworkManagerOptions) {
     this.store = new NetworkStore(options.stateDir);
@@ -411,7 +413,7 @@ export class NetworkManager {
    * and its addresses are free again. Destroy the namespace first when it goes too: the
    * kernel then removes its veths in one sweep, far cheaper than deleting them one by one;
    * release returns without waiting for that sweep, and deletes whatever it left afterwards
-   * (or everything at once, when the namespace still exists).
+   * (or everything at once, when the namespace still exists); nor for its records' write.
    */
   async release(containerId: string): Promise<void> {
     const endpoints = await this.serialized(async () => {
@@ -419,7 +421,7 @@ export class NetworkManager {
       this.dropEndpoints(found);
       return found;
     });
-    await this.saveRecords(endpoints);
+    this.saveInBackground(endpoints, `networks left by container ${containerId} not saved`);
     const hostIfnames = endpoints.map(({ endpoint }) => endpoint.hostIfname);
     if (endpoints.every(({ endpoint }) => existsSync(endpoint.sandbox))) {
       await removeLinks(hostIfnames);
@@ -442,6 +444,19 @@ export class NetworkManager {
     });
   }
 
+  /**
+   * A release does not wait for its records to be written: they only matter to the next
+   * open, which drops endpoints whose namespace is gone anyway, and under 50 stops at once
+   * a write waits for the one before it (each a new file on the disk).
+   */
+  private saveInBackground(changed: { record: NetworkRecord }[], message: string): void {
+    const settled = this.saveRecords(changed).catch((error: Error) =>
+      this.options.warn?.(error, message),
+    );
+    this.pendingSaves.add(settled);
+    void settled.then(() => this.pendingSaves.delete(settled));
+  }
+
   /** Waits until the given host ends (all released ones, without names) are gone. */
   async linksReleased(hostIfnames?: string[]): Promise<void> {
     const pending = hostIfnames
@@ -455,7 +470,7 @@ export class NetworkManager {
    * and records stay for the next start.
    */
   async close(): Promise<void> {
-    await this.linksReleased();
+    await Promise.all([this.linksReleased(), ...this.pendingSaves]);
     await this.serialized(async () => {
       await Promise.all([...this.dnsServers.values()].map((server) => server.close()));
       this.dnsServers.clear();

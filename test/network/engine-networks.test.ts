@@ -1,5 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNetns } from '../../src/network/netns.js';
 import {
   runDocker,
   startEngineWithBusybox,
@@ -134,5 +138,25 @@ describe('disconnecting the network of the mode', () => {
     );
     await ok('rm', '-f', container);
     await ok('network', 'rm', net);
+  });
+});
+
+describe('a namespace a crash left behind', () => {
+  it('is replaced when its container starts, mounted or not', async () => {
+    const container = `stalec${suffix}`;
+    const id = await ok('create', '--name', container, 'busybox', 'sleep', '1000');
+    const path = join(engine.root, 'run', 'netns', id.slice(0, 12));
+    await createNetns(path);
+    await ok('start', container);
+    const address = (await inspect(container)).NetworkSettings.Networks.bridge.IPAddress;
+    expect(await ok('exec', container, 'ip', '-o', '-4', 'addr')).toContain(`inet ${address}/`);
+    await ok('stop', '-t', '0', container);
+    expect(existsSync(path)).toBe(false);
+
+    await writeFile(path, '');
+    await ok('start', container);
+    expect(await ok('exec', container, 'ip', '-o', 'link')).toContain('eth0');
+    await ok('rm', '-f', container);
+    expect(existsSync(path)).toBe(false);
   });
 });
