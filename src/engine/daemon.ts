@@ -9,6 +9,7 @@ import { registerContainerRoutes } from './api/routes-containers.js';
 import { registerExecRoutes } from './api/routes-exec.js';
 import { registerImageRoutes } from './api/routes-images.js';
 import { registerNetworkRoutes } from './api/routes-networks.js';
+import { registerStatsRoutes } from './api/routes-stats.js';
 import { registerSystemRoutes } from './api/routes-system.js';
 import { registerVolumeRoutes } from './api/routes-volumes.js';
 import { createApiServer } from './api/server.js';
@@ -104,6 +105,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     registerSystemRoutes(app, engine);
     registerContainerRoutes(app, engine);
     registerArchiveRoutes(app, engine);
+    registerStatsRoutes(app, engine);
     registerExecRoutes(app, engine);
     registerImageRoutes(app, engine);
     registerVolumeRoutes(app, engine);

@@ -5,7 +5,7 @@ import { attachContainer, streamContentType } from '../containers/attach.js';
 import { inspectContainer, summarizeContainer } from '../containers/inspect.js';
 import { followLog, type LogOptions, readLog, renderLine } from '../containers/logs.js';
 import { runFiles, type WaitCondition } from '../containers/manager.js';
-import type { ContainerRecord } from '../containers/model.js';
+import { type ContainerRecord, cgroupPathOf } from '../containers/model.js';
 import { networkModeName } from '../containers/network-attach.js';
 import type { Engine } from '../context.js';
 import { badParameter } from '../errors.js';
@@ -76,10 +76,10 @@ export function containerMatches(
   );
 }
 
-async function topProcesses(engine: Engine, record: ContainerRecord, psArgs: string | undefined) {
+async function topProcesses(record: ContainerRecord, psArgs: string | undefined) {
   if (!record.State.Running) throw badParameter(`container ${record.Id} is not running`);
   const procs = await readFile(
-    `/sys/fs/cgroup/pids/tcompose/${record.Id}/cgroup.procs`,
+    `/sys/fs/cgroup/pids${cgroupPathOf(record.Id)}/cgroup.procs`,
     'utf8',
   ).catch(() => `${record.State.Pid}\n`);
   const pids = new Set(procs.split('\n').filter(Boolean));
@@ -99,7 +99,6 @@ async function topProcesses(engine: Engine, record: ContainerRecord, psArgs: str
       return [...fields.slice(0, titles.length - 1), fields.slice(titles.length - 1).join(' ')];
     })
     .filter((fields) => pids.has(fields[pidColumn] ?? ''));
-  void engine;
   return { Titles: titles, Processes: processes };
 }
 
@@ -182,7 +181,7 @@ export function registerContainerRoutes(app: FastifyInstance, engine: Engine): v
   );
 
   app.get('/containers/:id/top', async (request: IdRequest) =>
-    topProcesses(engine, containers.find(request.params.id).record, request.query.ps_args),
+    topProcesses(containers.find(request.params.id).record, request.query.ps_args),
   );
 
   app.get('/containers/:id/logs', (request: IdRequest, reply) => sendLogs(engine, request, reply));

@@ -22,7 +22,13 @@ import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
 import { signalInit } from './init-signal.js';
 import { mergeWithImage, processArgs } from './merge-config.js';
-import { type ContainerRecord, initialState, type MountPoint, shortId } from './model.js';
+import {
+  type ContainerRecord,
+  cgroupPathOf,
+  initialState,
+  type MountPoint,
+  shortId,
+} from './model.js';
 import { resolveMounts } from './mounts.js';
 import { randomName } from './names.js';
 import type { NetworkAttacher, NetworkPlan } from './network-attach.js';
@@ -124,8 +130,6 @@ export interface ManagerDeps {
   /** Takes the directories of removed containers. */
   trash: Trash;
 }
-
-const cgroupParent = '/tcompose';
 
 /**
  * Owns the containers: their records on disk, their lifecycle through tcrun, exits
@@ -452,7 +456,7 @@ export class ContainerManager {
         mountSources,
         networkNamespace: plan.namespace,
         etcFiles,
-        cgroupsPath: `${cgroupParent}/${record.Id}`,
+        cgroupsPath: cgroupPathOf(record.Id),
         hardLimits: hardLimits(),
       });
       // The bundle is the run directory: regenerated at every start (a plain write is enough),

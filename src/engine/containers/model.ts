@@ -196,3 +196,8 @@ export function initialState(): ContainerState {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/** Where a container's cgroup lives, below each controller's root (tcrun's cgroupsPath). */
+export function cgroupPathOf(id: string): string {
+  return `/tcompose/${id}`;
+}
