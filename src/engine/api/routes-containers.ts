@@ -10,7 +10,9 @@ import { networkModeName } from '../containers/network-attach.js';
 import type { Engine } from '../context.js';
 import { badParameter } from '../errors.js';
 import { parseTimestampNano } from '../events.js';
+import { inspectedNetworks } from '../networking/inspected-networks.js';
 import { checkFilterKeys, labelsMatch, parseFilters, queryFlag } from './filters.js';
+import { compareVersions, requestedVersion } from './server.js';
 
 type Query = Record<string, string | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
@@ -176,9 +178,12 @@ export function registerContainerRoutes(app: FastifyInstance, engine: Engine): v
     );
   });
 
-  app.get('/containers/:id/json', async (request: IdRequest) =>
-    inspectContainer(containers.find(request.params.id).record, engine.paths),
-  );
+  app.get('/containers/:id/json', async (request: IdRequest) => {
+    const { record } = containers.find(request.params.id);
+    const version = requestedVersion(request.originalUrl);
+    const shortIdAlias = version !== undefined && compareVersions(version, '1.44') < 0;
+    return inspectContainer(record, engine.paths, inspectedNetworks(record, { shortIdAlias }));
+  });
 
   app.get('/containers/:id/top', async (request: IdRequest) =>
     topProcesses(containers.find(request.params.id).record, request.query.ps_args),

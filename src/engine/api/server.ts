@@ -14,7 +14,7 @@ export const engineVersion = '27.0.0-tcompose';
 
 const versionPrefix = /^\/v(\d+)\.(\d+)(?=\/|$)/;
 
-function compareVersions(a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
   const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
   return aMajor - bMajor || aMinor - bMinor;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { containerRunDir, type EnginePaths } from '../paths.js';
-import type { ContainerRecord, PortMap } from './model.js';
+import type { ContainerRecord, EndpointSettings, PortMap } from './model.js';
 import { networkModeName } from './network-attach.js';
 
 function since(iso: string, now: number): string {
@@ -58,8 +58,15 @@ function mounts(container: ContainerRecord) {
   return container.Mounts.map(({ Options: _options, ...point }) => point);
 }
 
-/** The container as GET /containers/{id}/json shows it. */
-export function inspectContainer(container: ContainerRecord, paths: EnginePaths): object {
+/**
+ * The container as GET /containers/{id}/json shows it; `networks` is its
+ * NetworkSettings.Networks (see inspectedNetworks).
+ */
+export function inspectContainer(
+  container: ContainerRecord,
+  paths: EnginePaths,
+  networks: Record<string, EndpointSettings> = container.Networks,
+): object {
   const dir = join(paths.containers, container.Id);
   const runDir = containerRunDir(paths, container.Id);
   return {
@@ -103,7 +110,7 @@ export function inspectContainer(container: ContainerRecord, paths: EnginePaths)
       IPAddress: container.Networks.bridge?.IPAddress ?? '',
       IPPrefixLen: container.Networks.bridge?.IPPrefixLen ?? 0,
       MacAddress: container.Networks.bridge?.MacAddress ?? '',
-      Networks: container.Networks,
+      Networks: networks,
     },
   };
 }
