@@ -18,6 +18,7 @@ import { containerRunDir, type EnginePaths } from '../paths.js';
 import { JsonStore } from '../state/store.js';
 import type { Trash } from '../state/trash.js';
 import type { VolumeManager } from '../volumes.js';
+import { AutoRemovedExits } from './auto-removed.js';
 import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
 import { signalInit } from './init-signal.js';
@@ -137,6 +138,7 @@ export interface ManagerDeps {
  */
 export class ContainerManager {
   private readonly containers = new Map<string, LiveContainer>();
+  private readonly autoRemoved = new AutoRemovedExits();
   private readonly store: JsonStore<ContainerRecord>;
   private shuttingDown = false;
   /** Config.User resolved against an image's unchanged /etc, by image id and user. */
@@ -610,6 +612,7 @@ export class ContainerManager {
     if (record.HostConfig.AutoRemove && !restart) {
       await this.save(record);
       await this.removeNow(live, true);
+      this.autoRemoved.remember(record.Id, record.Name, status);
       return;
     }
     if (restart) {
@@ -805,7 +808,12 @@ export class ContainerManager {
 
   /** Resolves when the condition holds: Docker's wait, whose headers the caller sends first. */
   wait(reference: string, condition: WaitCondition): Promise<WaitResult> {
-    const live = this.find(reference);
+    const live = this.lookup(reference);
+    if (!live) {
+      const exitCode = this.autoRemoved.exitCodeOf(reference);
+      if (exitCode === undefined) throw notFound(`No such container: ${reference}`);
+      return Promise.resolve({ StatusCode: exitCode, Error: null });
+    }
     const record = live.record;
     if (condition === 'not-running' && !record.State.Running && !record.State.Restarting) {
       return Promise.resolve({ StatusCode: record.State.ExitCode, Error: null });
