@@ -46,7 +46,7 @@ volumes:
 `;
 
 describe('docker-compose 1.29 driving the engine', () => {
-  it('brings a stack up in dependency order, leaves it as it is the second time, and takes it down', async () => {
+  it('brings a stack up in dependency order, leaves it as it is, recreates and scales it, and takes it down', async () => {
     const directory = mkdtempSync(join(testEngine().root, 'compose-v1-'));
     writeFileSync(join(directory, 'docker-compose.yml'), stack);
     const project = `v1${randomBytes(4).toString('hex')}`;
@@ -56,10 +56,6 @@ describe('docker-compose 1.29 driving the engine', () => {
     expect({ code: up.code, stderr: up.stderr }).toMatchObject({ code: 0 });
     expect(up.stderr).toContain(`Creating ${project}_web_1 ... done`);
 
-    const again = await compose('up', '-d');
-    expect(again.stderr).toContain(`${project}_db_1 is up-to-date`);
-    expect(again.stderr).toContain(`${project}_web_1 is up-to-date`);
-
     // web found db by name on the project network.
     let logs = '';
     for (let tries = 0; tries < 50 && !logs.includes('reached db'); tries++) {
@@ -67,6 +63,24 @@ describe('docker-compose 1.29 driving the engine', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect(logs).toContain('reached db');
+
+    const again = await compose('up', '-d');
+    expect(again.stderr).toContain(`${project}_db_1 is up-to-date`);
+    expect(again.stderr).toContain(`${project}_web_1 is up-to-date`);
+
+    // Recreating reads the image's ContainerConfig, which Docker dropped from API 1.45 on.
+    const recreate = await compose('up', '-d', '--force-recreate', '--scale', 'web=2');
+    expect({ code: recreate.code, stderr: recreate.stderr }).toMatchObject({ code: 0 });
+    expect(recreate.stderr).toMatch(new RegExp(`Recreating ${project}_db_1 +\\.\\.\\. done`));
+    expect(recreate.stderr).toMatch(new RegExp(`Creating ${project}_web_2 +\\.\\.\\. done`));
+
+    const running = await runDocker(testEngine(), [
+      'ps',
+      '-q',
+      '--filter',
+      `label=com.docker.compose.project=${project}`,
+    ]);
+    expect(running.stdout.trim().split('\n')).toHaveLength(3);
 
     const down = await compose('down', '-v');
     expect(down.code).toBe(0);
@@ -93,5 +107,5 @@ describe('docker-compose 1.29 driving the engine', () => {
       `name=${project}`,
     ]);
     expect(volumes.stdout.trim()).toBe('');
-  });
+  }, 120_000);
 });

@@ -24,6 +24,33 @@ function summary(image: ImageRecordLike, containers: number): object {
   };
 }
 
+/** The empty container config Docker shows for an image that no `docker commit` made. */
+const NO_CONTAINER_CONFIG = {
+  Hostname: '',
+  Domainname: '',
+  User: '',
+  AttachStdin: false,
+  AttachStdout: false,
+  AttachStderr: false,
+  Tty: false,
+  OpenStdin: false,
+  StdinOnce: false,
+  Env: null,
+  Cmd: null,
+  Image: '',
+  Volumes: null,
+  WorkingDir: '',
+  Entrypoint: null,
+  OnBuild: null,
+  Labels: null,
+};
+
+/**
+ * The image as GET /images/{name}/json shows it, with Container and ContainerConfig, which
+ * Docker dropped in API 1.45: docker-compose 1.x reads ContainerConfig's volumes whenever
+ * it recreates a container and asks with the engine's own (newest) version, so it broke
+ * on Docker 25; extra fields cost newer clients nothing.
+ */
 function inspect(image: ImageRecordLike): object {
   const config = image.config;
   return {
@@ -43,6 +70,8 @@ function inspect(image: ImageRecordLike): object {
     GraphDriver: { Name: 'overlay2', Data: null },
     RootFS: { Type: 'layers', Layers: image.layers ?? [] },
     Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+    Container: '',
+    ContainerConfig: config.container_config ?? NO_CONTAINER_CONFIG,
   };
 }
 
