@@ -163,6 +163,15 @@ describe('container lifecycle', () => {
     const last: string[] = [];
     await demultiplex(tail, (_stream, payload) => last.push(payload.toString()));
     expect(last).toEqual(['line 4\n', 'line 5\n']);
+    // A negative or non-numeric tail means every line, as in Docker (testcontainers sends -1).
+    for (const everything of ['-1', 'all', 'x']) {
+      const all = await engine.client.stream('GET', '/containers/talker/logs', {
+        query: { stdout: 1, tail: everything },
+      });
+      const every: string[] = [];
+      await demultiplex(all, (_stream, payload) => every.push(payload.toString()));
+      expect({ tail: everything, lines: every.length }).toEqual({ tail: everything, lines: 5 });
+    }
   });
 
   it('waits for conditions: next-exit and removed', async () => {

@@ -104,6 +104,16 @@ async function topProcesses(record: ContainerRecord, psArgs: string | undefined)
   return { Titles: titles, Processes: processes };
 }
 
+/**
+ * Docker's `tail`: a count of lines from the end. "all", a negative count (testcontainers
+ * sends -1) and anything not a number all mean every line, as Docker reads them.
+ */
+function tailCount(value: string | undefined): number | undefined {
+  if (value === undefined || !/^-?\d+$/.test(value)) return undefined;
+  const count = Number(value);
+  return count < 0 ? undefined : count;
+}
+
 async function sendLogs(engine: Engine, request: IdRequest, reply: FastifyReply): Promise<void> {
   const live = engine.containers.find(request.params.id);
   const query = request.query;
@@ -114,10 +124,7 @@ async function sendLogs(engine: Engine, request: IdRequest, reply: FastifyReply)
     sinceNano: parseTimestampNano(query.since) || undefined,
     untilNano: parseTimestampNano(query.until) || undefined,
     timestamps: queryFlag(query.timestamps),
-    tail:
-      query.tail === undefined || query.tail === 'all' || query.tail === ''
-        ? undefined
-        : optionalInteger(query.tail, 'tail'),
+    tail: tailCount(query.tail),
     tty,
   };
   if (!options.stdout && !options.stderr) throw badParameter('You must choose at least one stream');
