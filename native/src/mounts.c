@@ -232,7 +232,8 @@ static int mount_cgroup(int rootfd, const mount_spec *m, const mount_options *op
     char path[64];
     fd_path(fd, path, sizeof(path));
     char *data = *controllers ? xasprintf("%s%s", strncmp(controllers, "name=", 5) ? "" : "none,", controllers) : NULL;
-    if (mount("cgroup", path, *controllers ? "cgroup" : "cgroup2", flags, data) < 0)
+    /* Read-only as the spec asks: a writable hierarchy would let the container raise its own limits. */
+    if (mount("cgroup", path, *controllers ? "cgroup" : "cgroup2", opts->flags, data) < 0)
       rc = fail_errno("mount cgroup %s", sub);
     close(fd);
     /* "cpu,cpuacct" is also reachable as "cpu" and "cpuacct", as on the host. */

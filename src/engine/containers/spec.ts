@@ -263,11 +263,14 @@ export function buildSpec(inputs: SpecInputs): object {
       : [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 1024 }],
     inputs.hardLimits,
   );
+  // A cgroup namespace of its own (Docker's private cgroupns): the container sees its own
+  // cgroup as the root of every hierarchy, not the host's tree.
   const namespaces: { type: string; path?: string }[] = [
     { type: 'pid' },
     { type: 'ipc' },
     { type: 'uts' },
     { type: 'mount' },
+    { type: 'cgroup' },
   ];
   if (inputs.networkNamespace) namespaces.push({ type: 'network', ...inputs.networkNamespace });
   return {
