@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseRoutes } from '../../src/network/host-routes.js';
+import { hostRoutes, parseRoutes } from '../../src/network/host-routes.js';
 import {
   allocateAddress,
   chooseSubnet,
@@ -30,14 +32,40 @@ describe('subnet pool', () => {
     expect(() => chooseSubnet(all)).toThrow(/could not find an available, non-overlapping/);
   });
 
-  it('reads host routes from ip -j route, leaving out the default route', () => {
+  it('reads host routes from /proc/net/route, leaving out the default route', () => {
     const routes = parseRoutes(
-      '[{"dst":"default","gateway":"192.0.2.1","dev":"eth0"},{"dst":"192.0.2.0/24","dev":"eth0"},{"dst":"10.1.2.3","dev":"wg0"}]',
+      [
+        'Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT',
+        'eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0',
+        'eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0',
+        'wg0\t0302010A\t00000000\t0005\t0\t0\t0\tFFFFFFFF\t0\t0\t0',
+        'tc-0123456789\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0',
+        '',
+      ].join('\n'),
     );
     expect(routes.map((route) => [formatSubnet(route.subnet), route.dev])).toEqual([
       ['192.0.2.0/24', 'eth0'],
       ['10.1.2.3/32', 'wg0'],
+      ['172.17.0.0/16', 'tc-0123456789'],
     ]);
+  });
+
+  it('reads the same routes as ip -4 route on this host', async () => {
+    const listed = async () => {
+      const { stdout } = await promisify(execFile)('ip', ['-j', '-4', 'route', 'show']);
+      return (JSON.parse(stdout) as { dst: string; dev: string }[])
+        .filter((route) => route.dst !== 'default')
+        .map((route) => `${route.dst.includes('/') ? route.dst : `${route.dst}/32`} ${route.dev}`)
+        .sort();
+    };
+    const read = async () =>
+      (await hostRoutes()).map((route) => `${formatSubnet(route.subnet)} ${route.dev}`).sort();
+    // Other engines on this host add and remove bridges: a few tries find a quiet moment.
+    let [expected, actual] = [await listed(), await read()];
+    for (let attempt = 0; attempt < 5 && actual.join() !== expected.join(); attempt++) {
+      [expected, actual] = [await listed(), await read()];
+    }
+    expect(actual).toEqual(expected);
   });
 });
 
