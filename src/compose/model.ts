@@ -99,6 +99,15 @@ export interface FileReference {
 
 export type Ulimit = number | { soft: number; hard: number };
 
+/** A host device given to the service's containers (`devices`). */
+export interface DeviceMapping {
+  source: string;
+  /** The path in the container; the source's when absent. */
+  target?: string;
+  /** Cgroup access: any of r, w, m; rwm when absent. */
+  permissions?: string;
+}
+
 export interface ServiceConfig {
   /** The service's key in `services`; not printed by `config`. */
   name: string;
@@ -109,6 +118,7 @@ export interface ServiceConfig {
   entrypoint?: string[];
   container_name?: string;
   depends_on?: Record<string, ServiceDependency>;
+  devices?: DeviceMapping[];
   dns?: string[];
   dns_search?: string[];
   environment?: Record<string, string>;

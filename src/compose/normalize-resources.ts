@@ -1,6 +1,6 @@
 import type { FieldPath } from './errors.js';
 import { errorAt, type SourceLookup } from './located-error.js';
-import type { ServiceConfig } from './model.js';
+import type { DeviceMapping, ServiceConfig } from './model.js';
 import { toBytes, toDuration, toStringMap } from './normalize-values.js';
 
 type Raw = Record<string, unknown>;
@@ -32,19 +32,13 @@ export function normalizeResources(service: ServiceConfig, raw: Raw, lookup: Sou
   normalizeScale(service, raw, path, lookup);
 }
 
-interface DeviceMapping {
-  source: string;
-  target: string;
-  permissions: string;
-}
-
 /**
  * devices: "HOST[:CONTAINER[:PERMISSIONS]]" becomes {source, target, permissions}
  * (permissions default to rwm); the long form is kept.
  */
-function normalizeDevices(raw: unknown[]): (DeviceMapping | Raw)[] {
+function normalizeDevices(raw: unknown[]): DeviceMapping[] {
   return raw.map((entry) => {
-    if (typeof entry !== 'string') return entry as Raw;
+    if (typeof entry !== 'string') return entry as DeviceMapping;
     const [source, target = source, permissions = 'rwm'] = entry.split(':');
     return { source, target, permissions };
   });

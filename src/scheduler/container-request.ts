@@ -198,6 +198,11 @@ function hostConfig(context: ContainerRequestContext, networks: [string, Endpoin
       const [target, alias] = link.split(':');
       return `${containerOf(target)}:${alias ?? target}`;
     }),
+    Devices: service.devices?.map(({ source, target, permissions }) => ({
+      PathOnHost: source,
+      PathInContainer: target,
+      CgroupPermissions: permissions,
+    })),
     CapAdd: stringList(service.cap_add),
     CapDrop: stringList(service.cap_drop),
     Privileged: service.privileged === true,

@@ -152,4 +152,24 @@ services:
     );
     expect(body.Healthcheck).toEqual({ Test: ['NONE'] });
   });
+
+  it('gives the service its devices, short and long form', () => {
+    const body = requestFor(
+      [
+        'services:',
+        '  x:',
+        '    image: busybox',
+        '    devices:',
+        '      - /dev/null:/dev/mynull:r',
+        '      - /dev/zero',
+        '      - { source: /dev/full, target: /dev/myfull }',
+      ].join('\n'),
+      'x',
+    );
+    expect(body.HostConfig.Devices).toEqual([
+      { PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'r' },
+      { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' },
+      { PathOnHost: '/dev/full', PathInContainer: '/dev/myfull', CgroupPermissions: undefined },
+    ]);
+  });
 });

@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { type Header, extract as tarExtract, pack as tarPack } from 'tar-stream';
 import { resolveScoped } from '../build/scoped-path.js';
 import { badParameter, notFound } from '../errors.js';
+import { deviceNumbers } from './devices.js';
 
 /**
  * Files in and out of a container as tar streams, the way Docker's archive endpoints
@@ -158,10 +159,6 @@ export const encodePathStat = (stat: PathStat) =>
 
 type Pack = ReturnType<typeof tarPack>;
 
-function deviceNumbers(rdev: number) {
-  return { devmajor: Math.floor(rdev / 256) % 4096, devminor: rdev % 256 };
-}
-
 const headerBase = (stats: Stats) => ({
   mode: stats.mode & 0o7777,
   uid: stats.uid,
@@ -220,7 +217,8 @@ async function writeEntry(
     await add({ name, type: 'fifo' });
   } else if (stats.isCharacterDevice() || stats.isBlockDevice()) {
     const type = stats.isCharacterDevice() ? 'character-device' : 'block-device';
-    await add({ name, type, ...deviceNumbers(stats.rdev) });
+    const { major, minor } = deviceNumbers(stats.rdev);
+    await add({ name, type, devmajor: major, devminor: minor });
   }
 }
 

@@ -19,6 +19,7 @@ import { JsonStore } from '../state/store.js';
 import type { Trash } from '../state/trash.js';
 import type { VolumeManager } from '../volumes.js';
 import { AutoRemovedExits } from './auto-removed.js';
+import { containerDevices } from './devices.js';
 import { ExitWatch } from './exit-watch.js';
 import { HealthMonitor } from './health.js';
 import { signalInit } from './init-signal.js';
@@ -460,6 +461,7 @@ export class ContainerManager {
         etcFiles,
         cgroupsPath: cgroupPathOf(record.Id),
         hardLimits: hardLimits(),
+        devices: containerDevices(record.HostConfig.Devices),
       });
       // The bundle is the run directory: regenerated at every start (a plain write is enough),
       // and one directory less to make.

@@ -1,4 +1,5 @@
 /** The container shapes the Docker API uses, limited to the fields this engine honours. */
+import type { DeviceMapping } from './devices.js';
 
 export interface HealthConfig {
   Test?: string[];
@@ -49,6 +50,7 @@ export interface RestartPolicy {
 
 export interface HostConfig {
   Binds?: string[];
+  Devices?: DeviceMapping[];
   Mounts?: MountRequest[];
   Tmpfs?: Record<string, string>;
   PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[]>;

@@ -1,5 +1,6 @@
 import { badParameter } from '../errors.js';
 import type { SnapshotRootfs } from '../images/image-store.js';
+import type { ContainerDevice } from './devices.js';
 import type { ContainerRecord, MountPoint } from './model.js';
 import { shortId } from './model.js';
 import { securityOptions } from './seccomp.js';
@@ -44,9 +45,15 @@ export const defaultReadonlyPaths = [
   '/proc/sysrq-trigger',
 ];
 
-/** Docker's default device rules: deny all, then the usual character devices. */
+/**
+ * Docker's default device rules: deny all; mknod of any device (so that the runtime, and a
+ * container with CAP_MKNOD, can make nodes, which access rules then govern); then the usual
+ * character devices.
+ */
 const defaultDeviceRules = [
   { allow: false, access: 'rwm' },
+  { allow: true, type: 'c', access: 'm' },
+  { allow: true, type: 'b', access: 'm' },
   ...[
     [1, 3],
     [1, 5],
@@ -122,6 +129,8 @@ export interface SpecInputs {
   etcFiles: { hostname: string; hosts: string; resolvConf: string };
   cgroupsPath: string;
   hardLimits: Record<string, number>;
+  /** Host device nodes given to the container (HostConfig.Devices), read at start. */
+  devices: ContainerDevice[];
 }
 
 function ulimitType(name: string): string {
@@ -212,7 +221,7 @@ function containerMounts(inputs: SpecInputs): object[] {
   return [...base, ...etc, ...user];
 }
 
-function resources(container: ContainerRecord): object {
+function resources(container: ContainerRecord, devices: ContainerDevice[]): object {
   const host = container.HostConfig;
   const memory: Record<string, number> = {};
   if (host.Memory) memory.limit = host.Memory;
@@ -228,7 +237,16 @@ function resources(container: ContainerRecord): object {
     cpu.period = host.CpuPeriod || 100_000;
   }
   return {
-    devices: defaultDeviceRules,
+    devices: [
+      ...defaultDeviceRules,
+      ...devices.map(({ type, major, minor, access }) => ({
+        allow: true,
+        type,
+        major,
+        minor,
+        access,
+      })),
+    ],
     ...(Object.keys(memory).length ? { memory } : {}),
     ...(Object.keys(cpu).length ? { cpu } : {}),
     ...(host.PidsLimit && host.PidsLimit > 0 ? { pids: { limit: host.PidsLimit } } : {}),
@@ -302,7 +320,10 @@ export function buildSpec(inputs: SpecInputs): object {
     linux: {
       namespaces,
       cgroupsPath: inputs.cgroupsPath,
-      resources: resources(container),
+      resources: resources(container, inputs.devices),
+      ...(inputs.devices.length
+        ? { devices: inputs.devices.map(({ access: _access, ...node }) => node) }
+        : {}),
       ...(host.Sysctls && Object.keys(host.Sysctls).length ? { sysctl: host.Sysctls } : {}),
       ...(seccomp ? { seccomp } : {}),
       maskedPaths: defaultMaskedPaths,

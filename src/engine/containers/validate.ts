@@ -77,6 +77,7 @@ const configChecks: Record<string, Check> = {
 const hostConfigChecks: Record<string, Check> = {
   Binds: stringList,
   Mounts: list,
+  Devices: list,
   Tmpfs: stringMap,
   PortBindings: object,
   RestartPolicy: object,
