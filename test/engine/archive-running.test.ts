@@ -3,15 +3,11 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineForFile } from '../orchestrator/support.js';
-import { runDocker } from './support.js';
+import { dockerOk } from './support.js';
 
 const testEngine = engineForFile();
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await runDocker(testEngine(), args);
-  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
-  return result.stdout;
-}
+const ok = (...args: string[]) => dockerOk(testEngine(), args);
 
 describe('docker cp of a running container', () => {
   it('copies its whole filesystem from /, with the kernel views (/proc, /sys) empty', async () => {

@@ -3,15 +3,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineForFile } from '../orchestrator/support.js';
-import { runDocker } from './support.js';
+import { dockerOk, runDocker } from './support.js';
 
 const testEngine = engineForFile();
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await runDocker(testEngine(), args);
-  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
-  return result.stdout;
-}
+const ok = (...args: string[]) => dockerOk(testEngine(), args);
 
 describe('docker cp with a stopped container', () => {
   it('sees its volumes and bind mounts, out of it and into it, as when it runs', async () => {

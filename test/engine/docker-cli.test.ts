@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   busyboxTar,
+  dockerOk,
   repo,
   runDocker,
   startTestEngine,
@@ -16,11 +17,7 @@ let engine: TestEngine;
 /** The real docker CLI against this file's engine. */
 const docker = (...args: string[]) => runDocker(engine, args);
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await docker(...args);
-  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
-  return result.stdout;
-}
+const ok = (...args: string[]) => dockerOk(engine, args);
 
 beforeAll(async () => {
   engine = await startTestEngine();

@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { engineForFile } from '../orchestrator/support.js';
-import { runDocker } from './support.js';
+import { dockerOk } from './support.js';
 
 const testEngine = engineForFile();
 
-async function ok(...args: string[]): Promise<string> {
-  const result = await runDocker(testEngine(), args);
-  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
-  return result.stdout;
-}
+const ok = (...args: string[]) => dockerOk(testEngine(), args);
 
 interface StatsRow {
   Name: string;

@@ -210,3 +210,10 @@ export function runDocker(engine: TestEngine, args: string[]): Promise<DockerRes
     );
   });
 }
+
+/** Runs the docker CLI against a test engine, expects it to succeed, and gives its stdout. */
+export async function dockerOk(engine: TestEngine, args: string[]): Promise<string> {
+  const result = await runDocker(engine, args);
+  expect({ args, code: result.code, stderr: result.stderr }).toMatchObject({ args, code: 0 });
+  return result.stdout;
+}
