@@ -1,20 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { badParameter, conflict, EngineError, notFound } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { ImageStoreLike } from '../image-access.js';
 import { containerRunDir, type EnginePaths } from '../paths.js';
+import type { DirectoryPool } from '../state/dir-pool.js';
+import { fillFile } from '../state/replace-file.js';
 import { JsonStore } from '../state/store.js';
 import type { Trash } from '../state/trash.js';
 import type { VolumeManager } from '../volumes.js';
@@ -90,29 +83,6 @@ export function runFiles(paths: EnginePaths, id: string): ContainerRunFiles {
   };
 }
 
-/**
- * Writes a small file in place when it exists, else creates it. Creating a file costs far
- * more than writing one on some filesystems (ext4 scans past recently deleted inodes: up to
- * a millisecond per file on a busy machine), so the files of a start are made ahead (see
- * makeFirstStartFiles) and filled here; no truncation to zero, which has ext4 flush at close.
- */
-function fillFile(path: string, text: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r+');
-  } catch {
-    writeFileSync(path, text);
-    return;
-  }
-  try {
-    const bytes = Buffer.from(text);
-    writeSync(fd, bytes, 0, bytes.length, 0);
-    ftruncateSync(fd, bytes.length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Empties a run directory of what a previous run left (its exit file above all), making it if needed. */
 function clearRunDir(dir: string, keep: string): void {
   mkdirSync(dir, { recursive: true });
@@ -141,6 +111,8 @@ export class ContainerManager {
   private readonly containers = new Map<string, LiveContainer>();
   private readonly autoRemoved = new AutoRemovedExits();
   private readonly store: JsonStore<ContainerRecord>;
+  /** Removed containers' run directories, emptied, which first starts take instead of making one. */
+  private readonly runPool: DirectoryPool;
   private shuttingDown = false;
   /** Config.User resolved against an image's unchanged /etc, by image id and user. */
   private readonly imageUsers = new Map<string, Promise<UserIds>>();
@@ -151,7 +123,11 @@ export class ContainerManager {
     this.store = new JsonStore(deps.paths.containers, 'config.json', {
       durable: false,
       trash: deps.trash,
+      // Written over at every start (fillFile), so a reused directory's old ones do.
+      keep: ['hostname', 'hosts', 'resolv.conf'],
     });
+    // Its bundle's config.json too is written over at every start.
+    this.runPool = deps.trash.pool('run', ['config.json']);
     deps.volumes.setUsageLookup((name) => this.volumeUsers(name));
   }
 
@@ -311,7 +287,7 @@ export class ContainerManager {
     return new Promise((resolve) => {
       setImmediate(() => {
         try {
-          mkdirSync(run, { recursive: true });
+          this.runPool.take(run);
           for (const file of ['hostname', 'hosts', 'resolv.conf']) {
             writeFileSync(join(dir, file), '', { flag: 'a' });
           }
@@ -779,7 +755,7 @@ export class ContainerManager {
     await live.firstStartFiles;
     await Promise.all([
       this.deps.images().removeSnapshot(record.Id),
-      this.deps.trash.discard(runFiles(this.deps.paths, record.Id).dir),
+      this.runPool.give(runFiles(this.deps.paths, record.Id).dir),
     ]);
     // The record goes last: a removal that failed before leaves a container to remove again.
     this.containers.delete(record.Id);

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
+import type { DirectoryPool } from '../state/dir-pool.js';
 import { Trash } from '../state/trash.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
@@ -151,7 +152,13 @@ export class ImageStore {
     private readonly trash: Trash,
   ) {
     this.blobs = new BlobStore(join(root, 'blobs'));
+    // The work dir is overlay's own and is kept; the upper dir is made again, as overlay
+    // keeps a container's changes to / itself (mode, owner, xattrs) on it.
+    this.snapshotPool = trash.pool('snapshots', ['work']);
   }
+
+  /** Removed snapshots' directories, emptied, which new snapshots take instead of making one. */
+  private readonly snapshotPool: DirectoryPool;
 
   private get layersDirectory() {
     return join(this.root, 'layers');
@@ -792,7 +799,7 @@ export class ImageStore {
       const directory = this.snapshotDirectory(containerId);
       // Synchronously, as writeFileAtomic explains for the small writes of every container.
       if (existsSync(directory)) await this.removeSnapshotDirectory(containerId);
-      mkdirSync(directory);
+      this.snapshotPool.take(directory);
       const entry: SnapshotEntry = {
         imageId: image.id,
         layers: [...image.layers],
@@ -941,7 +948,7 @@ export class ImageStore {
       this.inUse.delete(containerId);
       await this.unmountFromHost(containerId);
       this.snapshots.delete(containerId);
-      await this.trash.discard(this.snapshotDirectory(containerId));
+      await this.snapshotPool.give(this.snapshotDirectory(containerId));
       // Layers only this snapshot held (its image was removed by force) go with it: the
       // index stops naming them, durably, before they are deleted; the snapshot, should a
       // power loss bring it back, names a missing layer and is debris at open.

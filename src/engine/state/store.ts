@@ -1,10 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../images/blob-store.js';
+import type { DirectoryPool } from './dir-pool.js';
+import { replaceFile } from './replace-file.js';
 import type { Trash } from './trash.js';
 
 export { writeFileAtomic };
+
+interface StoreOptions {
+  durable: boolean;
+  trash?: Trash;
+  /**
+   * Not durable, with a trash, removed object directories are reused (see DirectoryPool):
+   * files of an object's own that it keeps for the next one, which writes over them.
+   */
+  keep?: string[];
+}
 
 /**
  * One JSON document per object: `<dir>/<key>/<file>`. The object directory also holds
@@ -19,14 +31,25 @@ export class JsonStore<T> {
   constructor(
     private readonly dir: string,
     private readonly file: string,
-    private readonly options: { durable: boolean; trash?: Trash } = { durable: true },
-  ) {}
+    private readonly options: StoreOptions = { durable: true },
+  ) {
+    const keep = [`${file}.spare`, ...(options.keep ?? [])];
+    this.pool = options.durable ? undefined : options.trash?.pool(basename(dir), keep);
+  }
+
+  /** Object directories removed and emptied, which new objects take instead of making one. */
+  private readonly pool: DirectoryPool | undefined;
 
   objectDir(key: string): string {
     return join(this.dir, key);
   }
 
   async save(key: string, value: T): Promise<void> {
+    // A pooled object directory keeps its record's spare: no file is made (see replaceFile).
+    if (this.pool) {
+      mkdirSync(this.objectDir(key), { recursive: true });
+      return replaceFile(join(this.objectDir(key), this.file), this.serialize(value));
+    }
     // Not durable, the whole save is synchronous (see writeFileAtomic).
     if (this.options.durable) await mkdir(this.objectDir(key), { recursive: true });
     else mkdirSync(this.objectDir(key), { recursive: true });
@@ -44,7 +67,8 @@ export class JsonStore<T> {
    */
   async create(key: string, value: T): Promise<void> {
     if (this.options.durable) return this.save(key, value);
-    mkdirSync(this.objectDir(key), { recursive: true });
+    if (this.pool) this.pool.take(this.objectDir(key));
+    else mkdirSync(this.objectDir(key), { recursive: true });
     writeFileSync(join(this.objectDir(key), this.file), this.serialize(value), { flag: 'wx' });
   }
 
@@ -67,7 +91,8 @@ export class JsonStore<T> {
 
   /** With a trash the object's directory is put aside and deleted in the background. */
   async remove(key: string): Promise<void> {
-    if (this.options.trash) await this.options.trash.discard(this.objectDir(key));
+    if (this.pool) await this.pool.give(this.objectDir(key));
+    else if (this.options.trash) await this.options.trash.discard(this.objectDir(key));
     else await rm(this.objectDir(key), { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { renameSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DirectoryPool } from './dir-pool.js';
 
 /** How long a deletion round waits for more removals to join it. */
 const ROUND_DELAY_MS = 200;
@@ -41,6 +42,11 @@ export class Trash {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     return new Trash(dir, deleteTrees);
+  }
+
+  /** A pool of removed directories to reuse, in this directory: emptied at the next open. */
+  pool(name: string, keep: readonly string[] = []): DirectoryPool {
+    return new DirectoryPool(this, join(this.dir, `pool-${name}`), keep);
   }
 
   /**
