@@ -118,6 +118,8 @@ export interface ServiceConfig {
   entrypoint?: string[];
   container_name?: string;
   depends_on?: Record<string, ServiceDependency>;
+  /** The CPUs the service may use, as "0-2,4". */
+  cpuset?: string;
   devices?: DeviceMapping[];
   dns?: string[];
   dns_search?: string[];

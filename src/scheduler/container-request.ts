@@ -172,6 +172,7 @@ function resourceLimits(service: ServiceConfig) {
     CpuShares: numberField(service.cpu_shares),
     CpuQuota: numberField(service.cpu_quota),
     CpuPeriod: numberField(service.cpu_period),
+    CpusetCpus: service.cpuset,
     PidsLimit: numberField(service.pids_limit ?? limits?.pids),
   };
 }

@@ -21,4 +21,11 @@ describe("a container's view of its cgroups", () => {
     const result = await runDocker(testEngine(), [...args, script]);
     expect(result.stdout.split('\n')).toEqual(['33554432', '0', 'refused', '']);
   });
+
+  it('keeps it on the CPUs it is given (--cpuset-cpus)', async () => {
+    const cpus = unified ? '/sys/fs/cgroup/cpuset.cpus' : '/sys/fs/cgroup/cpuset/cpuset.cpus';
+    const args = ['run', '--rm', '--network', 'none', '--cpuset-cpus', '0', 'busybox'];
+    const result = await runDocker(testEngine(), [...args, 'sh', '-c', `cat ${cpus}; nproc`]);
+    expect(result.stdout).toBe('0\n1\n');
+  });
 });

@@ -153,12 +153,13 @@ services:
     expect(body.Healthcheck).toEqual({ Test: ['NONE'] });
   });
 
-  it('gives the service its devices, short and long form', () => {
+  it('gives the service its devices, short and long form, and its cpuset', () => {
     const body = requestFor(
       [
         'services:',
         '  x:',
         '    image: busybox',
+        '    cpuset: 0-1',
         '    devices:',
         '      - /dev/null:/dev/mynull:r',
         '      - /dev/zero',
@@ -166,6 +167,7 @@ services:
       ].join('\n'),
       'x',
     );
+    expect(body.HostConfig.CpusetCpus).toBe('0-1');
     expect(body.HostConfig.Devices).toEqual([
       { PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'r' },
       { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' },

@@ -61,6 +61,9 @@ export interface HostConfig {
   MemorySwap?: number;
   MemoryReservation?: number;
   NanoCpus?: number;
+  /** The CPUs ("0-2,4") and memory nodes the container may use. */
+  CpusetCpus?: string;
+  CpusetMems?: string;
   CpuShares?: number;
   CpuPeriod?: number;
   CpuQuota?: number;

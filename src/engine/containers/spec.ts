@@ -227,8 +227,10 @@ function resources(container: ContainerRecord, devices: ContainerDevice[]): obje
   if (host.Memory) memory.limit = host.Memory;
   if (host.MemoryReservation) memory.reservation = host.MemoryReservation;
   if (host.MemorySwap && host.MemorySwap > 0) memory.swap = host.MemorySwap;
-  const cpu: Record<string, number> = {};
+  const cpu: Record<string, number | string> = {};
   if (host.CpuShares) cpu.shares = host.CpuShares;
+  if (host.CpusetCpus) cpu.cpus = host.CpusetCpus;
+  if (host.CpusetMems) cpu.mems = host.CpusetMems;
   if (host.NanoCpus) {
     cpu.period = 100_000;
     cpu.quota = Math.round((host.NanoCpus * 100_000) / 1e9);

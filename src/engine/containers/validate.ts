@@ -86,6 +86,8 @@ const hostConfigChecks: Record<string, Check> = {
   MemorySwap: integer,
   MemoryReservation: integer,
   NanoCpus: integer,
+  CpusetCpus: string,
+  CpusetMems: string,
   CpuShares: integer,
   CpuPeriod: integer,
   CpuQuota: integer,
