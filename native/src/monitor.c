@@ -44,6 +44,8 @@ typedef struct {
   json_log log;
   attach_server attach;
   cgroup_set cgroup;
+  int exit_fd;       /* the exit file's temporary, made while the program runs; -1 when none */
+  char *exit_tmp;
 } monitor_ctx;
 
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -323,17 +325,39 @@ static void remove_container(monitor_ctx *m) {
   remove_tree(m->o->state_dir);
 }
 
+/* The exit file's temporary, made while the program runs rather than after its exit: making a file
+ * can cost a millisecond on ext4, between the exit and whoever waits for it. Without it (it could
+ * not be made) the exit file is written as any other. */
+static void prepare_exit_file(monitor_ctx *m) {
+  if (!m->o->exit_file) return;
+  m->exit_tmp = xasprintf("%s.tmp.%d", m->o->exit_file, getpid());
+  m->exit_fd = open(m->exit_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static void write_exit_file(monitor_ctx *m) {
+  char text[16];
+  int len = snprintf(text, sizeof(text), "%d", exit_status_of(m->status));
+  if (m->exit_fd < 0) {
+    write_file_atomic(m->o->exit_file, text, (size_t)len, 0644);
+    return;
+  }
+  /* Renamed whole, as write_file_atomic would: the exit file never appears half written. */
+  int written = write_all(m->exit_fd, text, (size_t)len);
+  close(m->exit_fd);
+  if (written < 0 || rename(m->exit_tmp, m->o->exit_file) < 0) {
+    unlink(m->exit_tmp);
+    write_file_atomic(m->o->exit_file, text, (size_t)len, 0644);
+  }
+  free(m->exit_tmp);
+}
+
 /* The exit file comes last: whoever sees it finds the log complete, the attach socket gone and, with
  * --rm, the container deleted. */
 static void finish(monitor_ctx *m) {
   json_log_close(&m->log);
   attach_close(&m->attach);
   if (m->o->remove_on_exit) remove_container(m);
-  if (m->o->exit_file) {
-    char text[16];
-    int len = snprintf(text, sizeof(text), "%d", exit_status_of(m->status));
-    write_file_atomic(m->o->exit_file, text, (size_t)len, 0644);
-  }
+  if (m->o->exit_file) write_exit_file(m);
 }
 
 static int block_signals(monitor_ctx *m) {
@@ -366,7 +390,7 @@ static void monitor_main(const monitor_options *o, int result_fd) {
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
-  monitor_ctx m = {.o = o, .caller_stdin = -1};
+  monitor_ctx m = {.o = o, .caller_stdin = -1, .exit_fd = -1};
   if (block_signals(&m) < 0 || create_container(&m) < 0) {
     char *text = xasprintf("error %s", last_error());
     undo_create(&m);
@@ -394,6 +418,7 @@ static void monitor_main(const monitor_options *o, int result_fd) {
   report(result_fd, text);
   close(result_fd);
   free(text);
+  prepare_exit_file(&m);
   event_loop(&m);
   finish(&m);
   _exit(0);
@@ -436,7 +461,7 @@ pid_t monitor_spawn(const monitor_options *o) {
 }
 
 int monitor_foreground(const monitor_options *o) {
-  monitor_ctx m = {.o = o, .foreground = 1, .caller_stdin = -1, .terminal = o->cfg->process.terminal};
+  monitor_ctx m = {.o = o, .foreground = 1, .caller_stdin = -1, .terminal = o->cfg->process.terminal, .exit_fd = -1};
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (block_signals(&m) < 0 || create_container(&m) < 0) {
     undo_create(&m);
