@@ -204,6 +204,7 @@ function hostConfig(context: ContainerRequestContext, networks: [string, Endpoin
       PathInContainer: target,
       CgroupPermissions: permissions,
     })),
+    DeviceCgroupRules: stringList(service.device_cgroup_rules),
     CapAdd: stringList(service.cap_add),
     CapDrop: stringList(service.cap_drop),
     Privileged: service.privileged === true,

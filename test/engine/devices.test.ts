@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceNumbers } from '../../src/engine/containers/devices.js';
+import { deviceCgroupRules, deviceNumbers } from '../../src/engine/containers/devices.js';
 import { engineForFile } from '../orchestrator/support.js';
 import { runDocker } from './support.js';
 
@@ -13,6 +13,29 @@ describe('devices given to a container (docker run --device)', () => {
       major: 8,
       minor: 300,
     });
+  });
+
+  it('reads device cgroup rules as Docker writes them', () => {
+    expect(deviceCgroupRules(['c 1:3 mr', 'b 8:* rwm', 'a *:* m'])).toEqual([
+      { allow: true, type: 'c', major: 1, minor: 3, access: 'mr' },
+      { allow: true, type: 'b', major: 8, access: 'rwm' },
+      { allow: true, type: 'a', access: 'm' },
+    ]);
+    expect(() => deviceCgroupRules(['c 1:3'])).toThrow(
+      "invalid device cgroup rule format: 'c 1:3'",
+    );
+  });
+
+  it('lets a rule open a node the container made itself (--device-cgroup-rule)', async () => {
+    const run = (...args: string[]) =>
+      runDocker(testEngine(), ['run', '--rm', '--network', 'none', ...args]);
+    // /dev/net/tun's numbers (opening it needs no capability), opened for reading only;
+    // mknod is allowed by default, opening is not.
+    const script = 'mknod /k c 10 200 && dd if=/k of=/dev/null count=0 2>&1 && echo opened';
+    const refused = await run('busybox', 'sh', '-c', script);
+    expect(refused.stdout).toContain("can't open '/k': Operation not permitted");
+    const allowed = await run('--device-cgroup-rule', 'c 10:200 r', 'busybox', 'sh', '-c', script);
+    expect(allowed.stdout).toContain('opened');
   });
 
   it('makes the host node under its own path, with the access asked for', async () => {

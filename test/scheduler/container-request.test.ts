@@ -153,13 +153,14 @@ services:
     expect(body.Healthcheck).toEqual({ Test: ['NONE'] });
   });
 
-  it('gives the service its devices, short and long form, and its cpuset', () => {
+  it('gives the service its devices (short and long form), device cgroup rules and cpuset', () => {
     const body = requestFor(
       [
         'services:',
         '  x:',
         '    image: busybox',
         '    cpuset: 0-1',
+        '    device_cgroup_rules: ["c 10:200 rwm"]',
         '    devices:',
         '      - /dev/null:/dev/mynull:r',
         '      - /dev/zero',
@@ -168,6 +169,7 @@ services:
       'x',
     );
     expect(body.HostConfig.CpusetCpus).toBe('0-1');
+    expect(body.HostConfig.DeviceCgroupRules).toEqual(['c 10:200 rwm']);
     expect(body.HostConfig.Devices).toEqual([
       { PathOnHost: '/dev/null', PathInContainer: '/dev/mynull', CgroupPermissions: 'r' },
       { PathOnHost: '/dev/zero', PathInContainer: '/dev/zero', CgroupPermissions: 'rwm' },

@@ -59,3 +59,33 @@ export function containerDevices(mappings: DeviceMapping[] = []): ContainerDevic
     };
   });
 }
+
+/** A device cgroup rule as the OCI spec writes it; no major or minor means any. */
+export interface DeviceRule {
+  allow: true;
+  type: 'a' | 'b' | 'c';
+  major?: number;
+  minor?: number;
+  access: string;
+}
+
+const RULE = /^([abc]) (\d+|\*):(\d+|\*) ([rwm]{1,3})$/;
+
+/**
+ * HostConfig.DeviceCgroupRules (`docker run --device-cgroup-rule`, compose's
+ * device_cgroup_rules): "c 1:3 mr", "b 8:* rwm", "a *:* m", each an access allowed.
+ */
+export function deviceCgroupRules(rules: string[] = []): DeviceRule[] {
+  return rules.map((rule) => {
+    const match = RULE.exec(rule.trim());
+    if (!match) throw badParameter(`invalid device cgroup rule format: '${rule}'`);
+    const [, type, major, minor, access = ''] = match;
+    return {
+      allow: true,
+      type: type as DeviceRule['type'],
+      ...(major === '*' ? {} : { major: Number(major) }),
+      ...(minor === '*' ? {} : { minor: Number(minor) }),
+      access,
+    };
+  });
+}

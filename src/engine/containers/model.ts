@@ -51,6 +51,8 @@ export interface RestartPolicy {
 export interface HostConfig {
   Binds?: string[];
   Devices?: DeviceMapping[];
+  /** Device cgroup rules such as "c 1:3 mr". */
+  DeviceCgroupRules?: string[];
   Mounts?: MountRequest[];
   Tmpfs?: Record<string, string>;
   PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[]>;

@@ -1,6 +1,6 @@
 import { badParameter } from '../errors.js';
 import type { SnapshotRootfs } from '../images/image-store.js';
-import type { ContainerDevice } from './devices.js';
+import { type ContainerDevice, deviceCgroupRules } from './devices.js';
 import type { ContainerRecord, MountPoint } from './model.js';
 import { shortId } from './model.js';
 import { securityOptions } from './seccomp.js';
@@ -248,6 +248,7 @@ function resources(container: ContainerRecord, devices: ContainerDevice[]): obje
         minor,
         access,
       })),
+      ...deviceCgroupRules(host.DeviceCgroupRules),
     ],
     ...(Object.keys(memory).length ? { memory } : {}),
     ...(Object.keys(cpu).length ? { cpu } : {}),

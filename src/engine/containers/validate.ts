@@ -78,6 +78,7 @@ const hostConfigChecks: Record<string, Check> = {
   Binds: stringList,
   Mounts: list,
   Devices: list,
+  DeviceCgroupRules: stringList,
   Tmpfs: stringMap,
   PortBindings: object,
   RestartPolicy: object,
