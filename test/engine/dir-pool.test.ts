@@ -3,6 +3,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -69,7 +70,7 @@ describe('DirectoryPool', () => {
     expect(readdirSync(join(root, 'trash/pool-snapshots'))).toEqual([]);
   });
 
-  it('keeps a kept file as it is: a spare its next user writes over', async () => {
+  it("keeps a record's last content as its spare, for the next user to write over", async () => {
     const trash = await Trash.open(join(root, 'trash'));
     const pool = trash.pool('containers', ['config.json.spare']);
     mkdirSync(join(root, 'old'));
@@ -79,6 +80,7 @@ describe('DirectoryPool', () => {
     await nextTurn();
     pool.take(join(root, 'new'));
     expect(readdirSync(join(root, 'new'))).toEqual(['config.json.spare']);
+    expect(readFileSync(join(root, 'new/config.json.spare'), 'utf8')).toBe('{}');
     await trash.settle();
   });
 

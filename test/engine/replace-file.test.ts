@@ -30,6 +30,16 @@ describe('replaceFile', () => {
     expect(readdirSync(root).sort()).toEqual(['config.json', 'config.json.spare']);
   });
 
+  it('renames a spare into place when there is no file yet', () => {
+    const path = join(root, 'config.json');
+    writeFileSync(`${path}.spare`, 'a record of before, longer than the new one');
+    const inode = statSync(`${path}.spare`).ino;
+    replaceFile(path, 'new');
+    expect(readFileSync(path, 'utf8')).toBe('new');
+    expect(statSync(path).ino).toBe(inode);
+    expect(readdirSync(root)).toEqual(['config.json']);
+  });
+
   it('replaces what a crash left linked aside', () => {
     const path = join(root, 'config.json');
     writeFileSync(path, 'before the crash');

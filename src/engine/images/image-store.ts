@@ -4,6 +4,7 @@ import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { badParameter, conflict, notFound } from '../errors.js';
 import type { DirectoryPool } from '../state/dir-pool.js';
+import { replaceFile, SPARE_SUFFIX } from '../state/replace-file.js';
 import { Trash } from '../state/trash.js';
 import { readImageArchive, type StagedImage } from './archive-load.js';
 import { type SavedImage, writeDockerSave } from './archive-save.js';
@@ -154,7 +155,7 @@ export class ImageStore {
     this.blobs = new BlobStore(join(root, 'blobs'));
     // The work dir is overlay's own and is kept; the upper dir is made again, as overlay
     // keeps a container's changes to / itself (mode, owner, xattrs) on it.
-    this.snapshotPool = trash.pool('snapshots', ['work']);
+    this.snapshotPool = trash.pool('snapshots', ['work', `snapshot.json${SPARE_SUFFIX}`]);
   }
 
   /** Removed snapshots' directories, emptied, which new snapshots take instead of making one. */
@@ -806,10 +807,10 @@ export class ImageStore {
         owner,
         ...(initLayer && this.initLayerFits(image) ? { init: true } : {}),
       };
-      // In its new directory, with no fsync: a power loss may take it back, as it may the
-      // container's record (not durable either), and a torn or missing entry makes the
-      // directory debris that loadSnapshots removes.
-      writeFileSync(this.snapshotFile(containerId), JSON.stringify(entry));
+      // Renamed in whole from the spare a reused directory keeps (no file to make), with no
+      // fsync: a power loss may take it back, as it may the container's record (not durable
+      // either), and a missing entry makes the directory debris that loadSnapshots removes.
+      replaceFile(this.snapshotFile(containerId), JSON.stringify(entry));
       this.snapshots.set(containerId, entry);
       // Its upper and work dirs are made after the caller has gone on (a container's create
       // answers meanwhile: making a directory costs up to a millisecond on a busy ext4), and

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { SPARE_SUFFIX } from './replace-file.js';
 import type { Trash } from './trash.js';
 
 /** Enough for a burst of removals followed by creates; the rest goes to the trash. */
@@ -21,7 +22,9 @@ export class DirectoryPool {
 
   /**
    * `keep`: names an entry keeps, which its next user would make again: directories
-   * (emptied) and files whose content is always written over (a record's spare).
+   * (emptied) and files whose content is always written over. A kept spare of replaceFile
+   * (`<record>.spare`) is the entry's record itself when it has one, so that the next
+   * user's first replaceFile, as its later ones, makes no file.
    */
   constructor(
     private readonly trash: Trash,
@@ -69,6 +72,7 @@ export class DirectoryPool {
   /** Puts what `entry` holds in the trash but the kept names, and empties kept directories. */
   private empty(entry: string): boolean {
     try {
+      this.keepRecordsAsSpares(entry);
       for (const item of readdirSync(entry, { withFileTypes: true })) {
         const path = join(entry, item.name);
         if (!this.keep.includes(item.name)) void this.trash.discard(path);
@@ -80,6 +84,17 @@ export class DirectoryPool {
     } catch {
       // Unreadable: not worth handing out.
       return false;
+    }
+  }
+
+  private keepRecordsAsSpares(entry: string): void {
+    for (const name of this.keep) {
+      if (!name.endsWith(SPARE_SUFFIX)) continue;
+      try {
+        renameSync(join(entry, name.slice(0, -SPARE_SUFFIX.length)), join(entry, name));
+      } catch {
+        // No record: the spare, if any, stays as it is.
+      }
     }
   }
 }

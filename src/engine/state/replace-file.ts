@@ -32,6 +32,9 @@ export function fillFile(path: string, text: string): void {
   }
 }
 
+/** The name of a replaced file's spare, after the file's. */
+export const SPARE_SUFFIX = '.spare';
+
 /**
  * Replaces a file so that readers (and a crash) see the old content or the new one whole,
  * as a temporary file renamed over it would, but with no file made after the first time:
@@ -40,7 +43,7 @@ export function fillFile(path: string, text: string): void {
  * fsync), for records rebuilt anyway at start. What a crash leaves aside is replaced.
  */
 export function replaceFile(path: string, text: string): void {
-  const spare = `${path}.spare`;
+  const spare = `${path}${SPARE_SUFFIX}`;
   const aside = `${path}.old`;
   fillFile(spare, text);
   const kept = linkAside(path, aside);

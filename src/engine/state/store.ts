@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../images/blob-store.js';
 import type { DirectoryPool } from './dir-pool.js';
-import { replaceFile } from './replace-file.js';
+import { replaceFile, SPARE_SUFFIX } from './replace-file.js';
 import type { Trash } from './trash.js';
 
 export { writeFileAtomic };
@@ -33,7 +33,7 @@ export class JsonStore<T> {
     private readonly file: string,
     private readonly options: StoreOptions = { durable: true },
   ) {
-    const keep = [`${file}.spare`, ...(options.keep ?? [])];
+    const keep = [`${file}${SPARE_SUFFIX}`, ...(options.keep ?? [])];
     this.pool = options.durable ? undefined : options.trash?.pool(basename(dir), keep);
   }
 
@@ -62,13 +62,18 @@ export class JsonStore<T> {
 
   /**
    * Saves a new object, whose directory does not exist yet. Not durable, the document is
-   * written in place, without a temporary file to rename: until it is whole, the directory
-   * is one whose creation never finished, which loadAll passes over.
+   * written in place, without a temporary file to rename (or, in a reused directory, renamed
+   * from its spare): until it is whole, the directory is one whose creation never finished,
+   * which loadAll passes over.
    */
   async create(key: string, value: T): Promise<void> {
     if (this.options.durable) return this.save(key, value);
-    if (this.pool) this.pool.take(this.objectDir(key));
-    else mkdirSync(this.objectDir(key), { recursive: true });
+    if (this.pool) {
+      // A reused directory has its last record as a spare: renamed in whole, it makes no file.
+      this.pool.take(this.objectDir(key));
+      return replaceFile(join(this.objectDir(key), this.file), this.serialize(value));
+    }
+    mkdirSync(this.objectDir(key), { recursive: true });
     writeFileSync(join(this.objectDir(key), this.file), this.serialize(value), { flag: 'wx' });
   }
 
