@@ -177,6 +177,26 @@ function resourceLimits(service: ServiceConfig) {
   };
 }
 
+/**
+ * Settings Compose hands to the engine as they are. A Docker engine honours them; the
+ * embedded one refuses those it cannot (see the engine's unsupported.ts) rather than
+ * running the container otherwise.
+ */
+function passedThrough(service: ServiceConfig) {
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  return {
+    CgroupParent: text(service.cgroup_parent),
+    CgroupnsMode: text(service.cgroup),
+    UTSMode: text(service.uts),
+    UsernsMode: text(service.userns_mode),
+    Runtime: text(service.runtime),
+    Isolation: text(service.isolation),
+    StorageOpt: service.storage_opt as Record<string, string> | undefined,
+    OomKillDisable: service.oom_kill_disable === true ? true : undefined,
+    MemorySwappiness: numberField(service.mem_swappiness),
+  };
+}
+
 function hostConfig(context: ContainerRequestContext, networks: [string, EndpointSettings][]) {
   const { project, service, containerOf } = context;
   const logging = service.logging as
@@ -184,6 +204,7 @@ function hostConfig(context: ContainerRequestContext, networks: [string, Endpoin
     | undefined;
   return {
     ...resourceLimits(service),
+    ...passedThrough(service),
     Mounts: (service.volumes ?? []).map((volume) => mount(project, volume)),
     Tmpfs: service.tmpfs && Object.fromEntries(service.tmpfs.map((path) => [path, ''])),
     PortBindings: portBindings(service),

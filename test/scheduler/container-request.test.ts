@@ -153,6 +153,35 @@ services:
     expect(body.Healthcheck).toEqual({ Test: ['NONE'] });
   });
 
+  it('hands the engine the settings Compose passes as they are', () => {
+    const body = requestFor(
+      [
+        'services:',
+        '  x:',
+        '    image: busybox',
+        '    cgroup_parent: /custom',
+        '    cgroup: host',
+        '    uts: host',
+        '    userns_mode: host',
+        '    runtime: runc',
+        '    storage_opt: { size: 1G }',
+        '    oom_kill_disable: true',
+        '    mem_swappiness: 10',
+      ].join('\n'),
+      'x',
+    );
+    expect(body.HostConfig).toMatchObject({
+      CgroupParent: '/custom',
+      CgroupnsMode: 'host',
+      UTSMode: 'host',
+      UsernsMode: 'host',
+      Runtime: 'runc',
+      StorageOpt: { size: '1G' },
+      OomKillDisable: true,
+      MemorySwappiness: 10,
+    });
+  });
+
   it('gives the service its devices (short and long form), device cgroup rules and cpuset', () => {
     const body = requestFor(
       [

@@ -33,6 +33,7 @@ import type { MonitorOptions, Runtime } from './runtime.js';
 import { securityOptions } from './seccomp.js';
 import { SIGKILL, SIGTERM, signalNumber } from './signals.js';
 import { buildSpec, type UserIds } from './spec.js';
+import { refuseUnsupported } from './unsupported.js';
 import { resolveUser } from './user.js';
 import { type CreateRequest, validateCreateRequest, validContainerName } from './validate.js';
 
@@ -230,9 +231,7 @@ export class ContainerManager {
     if (logType && logType !== 'json-file') {
       throw badParameter(`logging driver "${logType}" is not supported (json-file only)`);
     }
-    if (request.hostConfig.Privileged) {
-      throw badParameter('privileged containers are not supported by this engine');
-    }
+    refuseUnsupported(request.hostConfig);
     securityOptions(request.hostConfig.SecurityOpt, []);
     const id = randomBytes(32).toString('hex');
     const record: ContainerRecord = {

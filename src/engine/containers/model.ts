@@ -73,6 +73,14 @@ export interface HostConfig {
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;
   Privileged?: boolean;
+  /** Settings the engine refuses unless left at their defaults (see unsupported.ts). */
+  UTSMode?: string;
+  UsernsMode?: string;
+  CgroupnsMode?: string;
+  CgroupParent?: string;
+  Runtime?: string;
+  StorageOpt?: Record<string, string>;
+  Isolation?: string;
   ReadonlyRootfs?: boolean;
   Init?: boolean | null;
   ExtraHosts?: string[] | null;
