@@ -91,6 +91,12 @@ export function endpointsConfig(container: ContainerRecord): Record<string, Endp
   );
 }
 
+/** The requested aliases with the container's short id last, once (Docker answers it too). */
+export function withShortIdAlias(aliases: string[] | null | undefined, id: string): string[] {
+  const shortId = id.slice(0, 12);
+  return [...(aliases ?? []).filter((alias) => alias !== shortId), shortId];
+}
+
 /**
  * What the container is called on one network: its name, hostname, compose service (all
  * replicas answer it), the requested aliases plus its short id (Docker answers both), and
@@ -101,8 +107,7 @@ export function attachmentFor(
   network: string,
   settings: EndpointSettings = endpointsConfig(container)[network] ?? {},
 ): Attachment {
-  const shortId = container.Id.slice(0, 12);
-  const aliases = [...(settings.Aliases ?? []).filter((alias) => alias !== shortId), shortId];
+  const aliases = withShortIdAlias(settings.Aliases, container.Id);
   return {
     network,
     ipv4Address: settings.IPAMConfig?.IPv4Address || undefined,

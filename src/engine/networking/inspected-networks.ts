@@ -1,5 +1,10 @@
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
-import { containerNetworkMode, defaultBridge, endpointsConfig } from './container-networks.js';
+import {
+  containerNetworkMode,
+  defaultBridge,
+  endpointsConfig,
+  withShortIdAlias,
+} from './container-networks.js';
 
 /** An endpoint of a network the container is on but not attached to (it does not run). */
 function unattached(settings: EndpointSettings = {}): EndpointSettings {
@@ -28,14 +33,12 @@ export function inspectedNetworks(
 ): Record<string, EndpointSettings> {
   const mode = containerNetworkMode(container);
   if (mode.kind !== 'bridge') return container.Networks;
-  const shortId = container.Id.slice(0, 12);
   const configured = endpointsConfig(container);
   return Object.fromEntries(
     mode.networks.map((name) => {
       const settings = container.Networks[name] ?? unattached(configured[name]);
       if (!shortIdAlias || name === defaultBridge) return [name, settings];
-      const aliases = (settings.Aliases ?? []).filter((alias) => alias !== shortId);
-      return [name, { ...settings, Aliases: [...aliases, shortId] }];
+      return [name, { ...settings, Aliases: withShortIdAlias(settings.Aliases, container.Id) }];
     }),
   );
 }
