@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
+import { compareVersions } from './api-version.js';
 import { FrameDecoder, type StdStream } from './stdio-framing.js';
 
 /** Where an engine listens: a unix socket or a TCP host and port. */
@@ -57,12 +58,6 @@ export interface RequestInit {
 
 /** The newest API version this client speaks; it uses the engine's if that is older. */
 export const clientApiVersion = '1.47';
-
-function compare(a: string, b: string): number {
-  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
-  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
-  return aMajor - bMajor || aMinor - bMinor;
-}
 
 function queryString(query: Record<string, QueryValue> | undefined): string {
   if (!query) return '';
@@ -171,7 +166,7 @@ export class EngineClient {
 
   private settleVersion(pingResponse: IncomingMessage): string {
     const server = String(pingResponse.headers['api-version'] ?? clientApiVersion);
-    this.version = compare(server, clientApiVersion) < 0 ? server : clientApiVersion;
+    this.version = compareVersions(server, clientApiVersion) < 0 ? server : clientApiVersion;
     this.negotiation ??= Promise.resolve(this.version);
     return this.version;
   }

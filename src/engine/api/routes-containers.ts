@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { compareVersions } from '../api-version.js';
 import { attachContainer, streamContentType } from '../containers/attach.js';
 import { inspectContainer, summarizeContainer } from '../containers/inspect.js';
 import { followLog, type LogOptions, readLog, renderLine } from '../containers/logs.js';
@@ -12,7 +13,7 @@ import { badParameter } from '../errors.js';
 import { parseTimestampNano } from '../events.js';
 import { inspectedNetworks } from '../networking/inspected-networks.js';
 import { checkFilterKeys, labelsMatch, parseFilters, queryFlag } from './filters.js';
-import { compareVersions, requestedVersion } from './server.js';
+import { requestedVersion } from './server.js';
 
 type Query = Record<string, string | undefined>;
 type IdRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;

@@ -6,6 +6,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { compareVersions } from '../api-version.js';
 import { EngineError } from '../errors.js';
 
 export const apiVersion = '1.47';
@@ -13,12 +14,6 @@ export const minApiVersion = '1.41';
 export const engineVersion = '27.0.0-tcompose';
 
 const versionPrefix = /^\/v(\d+)\.(\d+)(?=\/|$)/;
-
-export function compareVersions(a: string, b: string): number {
-  const [aMajor = 0, aMinor = 0] = a.split('.').map(Number);
-  const [bMajor = 0, bMinor = 0] = b.split('.').map(Number);
-  return aMajor - bMajor || aMinor - bMinor;
-}
 
 /** The API version a request asked for by its /vX.Y prefix, or undefined when unversioned. */
 export function requestedVersion(url: string): string | undefined {
