@@ -265,9 +265,6 @@ export function buildSpec(inputs: SpecInputs): object {
   const { container, user } = inputs;
   const config = container.Config;
   const host = container.HostConfig;
-  if (host.Privileged) {
-    throw badParameter('privileged containers are not supported by this engine');
-  }
   const capabilities = effectiveCapabilities(host.CapAdd ?? [], host.CapDrop ?? []);
   const { noNewPrivileges, seccomp } = securityOptions(host.SecurityOpt, capabilities);
   const hostname = config.Hostname || shortId(container.Id);
