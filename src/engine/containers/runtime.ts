@@ -32,8 +32,18 @@ export interface ExecOptions {
   pidFile?: string;
 }
 
-/** tcrun from this package's native build, unless TCOMPOSE_TCRUN names another binary. */
+let resolvedTcrun: string | undefined;
+
+/**
+ * tcrun from this package's native build, unless TCOMPOSE_TCRUN names another binary.
+ * Found once per process: every namespace made or deleted asks for it.
+ */
 export function tcrunPath(): string {
+  resolvedTcrun ??= findTcrun();
+  return resolvedTcrun;
+}
+
+function findTcrun(): string {
   const override = process.env.TCOMPOSE_TCRUN;
   if (override) return override;
   const built = fileURLToPath(new URL('../../../native/build/tcrun', import.meta.url));

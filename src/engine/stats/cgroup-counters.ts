@@ -28,6 +28,8 @@ export interface BlockIoEntry {
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
+/** Which hierarchies the host has, looked up once: a stream reads every second. */
+let hierarchies: Promise<'v1' | 'v2'> | undefined;
 /** USER_HZ: the unit of cpuacct.stat's user and system times. */
 const NANOSECONDS_PER_TICK = 1e9 / 100;
 
@@ -37,11 +39,11 @@ const NANOSECONDS_PER_TICK = 1e9 / 100;
  * from the unified v2 tree. Undefined when the cgroup is gone (the container stopped).
  */
 export async function readCgroupCounters(cgroupsPath: string): Promise<CgroupCounters | undefined> {
-  const v1 = await access(`${CGROUP_ROOT}/memory`).then(
-    () => true,
-    () => false,
+  hierarchies ??= access(`${CGROUP_ROOT}/memory`).then(
+    () => 'v1' as const,
+    () => 'v2' as const,
   );
-  const read = v1 ? readV1 : readV2;
+  const read = (await hierarchies) === 'v1' ? readV1 : readV2;
   return read(cgroupsPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
