@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { engineForFile } from '../orchestrator/support.js';
-import { type DockerResult, runDocker } from './support.js';
+import { type DockerResult, dockerOk, runDocker } from './support.js';
 
 const testEngine = engineForFile();
 
@@ -84,28 +84,11 @@ describe('docker-compose 1.29 driving the engine', () => {
 
     const down = await compose('down', '-v');
     expect(down.code).toBe(0);
-    const left = await runDocker(testEngine(), [
-      'ps',
-      '-aq',
-      '--filter',
-      `label=com.docker.compose.project=${project}`,
-    ]);
-    expect(left.stdout.trim()).toBe('');
-    const networks = await runDocker(testEngine(), [
-      'network',
-      'ls',
-      '-q',
-      '--filter',
-      `name=${project}`,
-    ]);
-    expect(networks.stdout.trim()).toBe('');
-    const volumes = await runDocker(testEngine(), [
-      'volume',
-      'ls',
-      '-q',
-      '--filter',
-      `name=${project}`,
-    ]);
-    expect(volumes.stdout.trim()).toBe('');
+    // Nothing of the project is left: containers, networks, volumes.
+    const listed = async (command: string[], filter: string) =>
+      (await dockerOk(testEngine(), [...command, '-q', '--filter', filter])).trim();
+    expect(await listed(['ps', '-a'], `label=com.docker.compose.project=${project}`)).toBe('');
+    expect(await listed(['network', 'ls'], `name=${project}`)).toBe('');
+    expect(await listed(['volume', 'ls'], `name=${project}`)).toBe('');
   }, 120_000);
 });
