@@ -5,10 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-# `npm install` on the committed lock, not `npm ci`: the registry these machines reach
-# holds only this platform's builds of biome, rollup and esbuild, so no lock made here
-# lists the other platforms' optional packages and `npm ci`'s check refuses every lock.
-npm install --no-audit --no-fund
+# `npm ci`: exactly the committed lock, which lists every platform's optional builds.
+npm ci --no-audit --no-fund
 bash scripts/busybox-image.sh build/busybox.tar
 
 # The engine this starts keeps outbound NAT off: the example talks only among its own
