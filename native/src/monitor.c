@@ -427,17 +427,17 @@ static void monitor_main(const monitor_options *o, int result_fd) {
 pid_t monitor_spawn(const monitor_options *o) {
   int result[2];
   if (pipe2(result, O_CLOEXEC) < 0) return fail_errno("pipe");
-  pid_t first = fork();
-  if (first < 0) return fail_errno("fork");
-  if (first == 0) {
+  pid_t monitor = fork();
+  if (monitor < 0) return fail_errno("fork");
+  if (monitor == 0) {
     close(result[0]);
+    /* A session of its own, away from the caller's terminal and signals. One fork, not the daemon's
+     * two: the monitor opens ttys only with O_NOCTTY, so it never takes a controlling terminal, and
+     * the caller exits right after the answer, leaving the monitor to be reparented without a zombie. */
     setsid();
-    pid_t second = fork();
-    if (second != 0) _exit(second < 0 ? 1 : 0);
     monitor_main(o, result[1]);
   }
   close(result[1]);
-  waitpid(first, NULL, 0);
   strbuf answer = {0};
   char buf[1024];
   ssize_t n;
