@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "netns-create.h"
 #include "netns-delete.h"
@@ -191,7 +192,7 @@ static int dispatch(const global_options *g, arg_reader *r) {
   return 1;
 }
 
-int main(int argc, char **argv) {
+int tcrun_main(int argc, char **argv) {
   global_options g = {.root = "/run/tcrun"};
   int debug_enabled = 0;
   arg_reader r = {.argc = argc, .argv = argv, .i = 1, .command = "tcrun"};
@@ -224,3 +225,5 @@ int main(int argc, char **argv) {
   fprintf(stderr, "tcrun: %s%s%s: %s\n", r.command, id ? " " : "", id ? id : "", last_error());
   return 1;
 }
+
+int main(int argc, char **argv) { return tcrun_main(argc, argv); }

@@ -8,6 +8,7 @@
  *   reply:   u32 id, i32 exit status (128+N after signal N, 127 when it cannot run), u32 stdout
  *            length, stdout, stderr; sent once the program exited and its output is complete.
  * Programs run concurrently with the spawner's environment and cwd; stdin is /dev/null without input.
+ * A program that is this tcrun runs in a fork of the spawner, without an exec (see exec_child).
  * Returns 0 at EOF on stdin, -1 (error set) on a malformed request; dies with its parent. */
 int spawner_serve(void);
 

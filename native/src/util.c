@@ -52,12 +52,9 @@ int fail_context(const char *fmt, ...) {
 
 const char *last_error(void) { return error_text[0] ? error_text : "unknown error"; }
 
+/* Replaces whatever stream was set: a process forked from another tcrun (the spawner) keeps none of its. */
 void debug_open(const char *log_path, int enabled) {
-  if (log_path) {
-    debug_stream = fopen(log_path, "ae");
-  } else if (enabled) {
-    debug_stream = stderr;
-  }
+  debug_stream = log_path ? fopen(log_path, "ae") : enabled ? stderr : NULL;
   if (debug_stream) setvbuf(debug_stream, NULL, _IOLBF, 0);
 }
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Spawner } from '../../src/engine/containers/spawner.js';
-import { processAlive, TCRUN, waitFor } from './harness.js';
+import { processAlive, Sandbox, TCRUN, waitFor } from './harness.js';
 
 describe('tcrun spawner (the engine runs programs through it)', () => {
   it('runs programs concurrently and answers each with its status, stdout and stderr', async () => {
@@ -28,6 +29,49 @@ describe('tcrun spawner (the engine runs programs through it)', () => {
     });
     const large = 'b'.repeat(300000);
     expect((await spawner.run('wc', ['-c'], large)).stdout.trim()).toBe('300000');
+  });
+
+  it("runs tcrun's own commands in a fork of itself, with their command line shown as after an exec", async () => {
+    const sandbox = new Sandbox();
+    try {
+      const spawner = new Spawner(TCRUN);
+      expect(await spawner.run(TCRUN, ['--version'])).toEqual({
+        status: 0,
+        stdout: 'tcrun version 0.1.0\nspec: 1.0.2\n',
+        stderr: '',
+      });
+      expect(await spawner.run(TCRUN, ['--root', sandbox.root, 'state', 'missing'])).toMatchObject({
+        status: 1,
+        stderr: expect.stringContaining('missing'),
+      });
+
+      const { id, cgroupsPath } = sandbox.name('spawned');
+      const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sleep', '1000'] });
+      const args = [
+        '--root',
+        sandbox.root,
+        'run',
+        '--detach',
+        '--bundle',
+        bundle,
+        '--pid-file',
+        '-',
+        id,
+      ];
+      const started = await spawner.run(TCRUN, args);
+      expect(started).toMatchObject({ status: 0, stderr: '' });
+      expect(Number(started.stdout)).toBe(sandbox.state(id).pid);
+      // The monitor inherits the command line of the command that made it, written over the
+      // spawner's as setproctitle does: one string, arguments joined by spaces, where an exec
+      // would have shown them NUL-separated. So the command ran without an exec.
+      const { monitorPid } = JSON.parse(readFileSync(`${sandbox.root}/${id}/state.json`, 'utf8'));
+      expect(readFileSync(`/proc/${monitorPid}/cmdline`, 'utf8')).toBe(
+        `${[TCRUN, ...args].join(' ')}\0`,
+      );
+      expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
+    } finally {
+      sandbox.cleanup();
+    }
   });
 
   it('exits when its parent closes stdin or dies, leaving the programs it started running', async () => {
