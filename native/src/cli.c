@@ -14,7 +14,7 @@ static const char usage[] =
     "usage: tcrun [--root DIR] [--log FILE] [--debug] COMMAND [options] ID\n"
     "commands:\n"
     "  create  [--bundle DIR] [--pid-file F] [monitor options] ID\n"
-    "  run     [--bundle DIR] [--detach] [--pid-file F] [monitor options] ID\n"
+    "  run     [--bundle DIR] [--detach [--in-place]] [--pid-file F] [monitor options] ID\n"
     "  start ID | state ID | pause ID | resume ID\n"
     "  kill    [--all] ID [SIGNAL]\n"
     "  delete  [--force] ID\n"
@@ -94,7 +94,8 @@ static int parse_create(arg_reader *r, create_options *o) {
         take_value(r, "--attach-socket", NULL, &m->attach_socket) ||
         take_value(r, "--monitor-pid-file", NULL, &m->monitor_pid_file) ||
         take_flag(r, "--stdin-once", NULL, &m->stdin_once) || take_flag(r, "--rm", NULL, &m->remove_on_exit) ||
-        (!strcmp(r->command, "run") && take_flag(r, "--detach", "-d", &o->detach)))
+        (!strcmp(r->command, "run") &&
+         (take_flag(r, "--detach", "-d", &o->detach) || take_flag(r, "--in-place", NULL, &o->in_place))))
       continue;
     if (arg[0] == '-' && arg[1]) unknown_option(r);
     add_positional(r);

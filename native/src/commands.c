@@ -82,6 +82,7 @@ int cmd_create(const global_options *g, const char *id, create_options *o) {
 }
 
 int cmd_run(const global_options *g, const char *id, create_options *o) {
+  if (o->in_place && !o->detach) return fail("--in-place needs --detach");
   if (!o->detach) {
     if (prepare(g, id, o) < 0) return -1;
     int status = monitor_foreground(&o->monitor);
@@ -89,6 +90,7 @@ int cmd_run(const global_options *g, const char *id, create_options *o) {
   }
   /* The monitor starts the program as soon as the container is created and answers once it is exec'd. */
   o->monitor.start_now = 1;
+  if (o->in_place) return prepare(g, id, o) < 0 ? -1 : monitor_become(&o->monitor);
   return cmd_create(g, id, o);
 }
 

@@ -14,6 +14,7 @@ typedef struct {
   const char *bundle;
   const char *pid_file;
   int detach;
+  int in_place; /* run --detach --in-place: this process becomes the monitor (see monitor_become) */
   monitor_options monitor;
 } create_options;
 

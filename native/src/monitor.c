@@ -372,18 +372,41 @@ static int block_signals(monitor_ctx *m) {
   return m->signal_fd < 0 ? fail_errno("signalfd") : 0;
 }
 
-static void report(int fd, const char *text) {
-  write_all(fd, text, strlen(text));
+/* Where the monitor answers whoever made it: monitor_spawn's result pipe ("ok PID" or "error MESSAGE"), or,
+ * in place, the caller's stdout and stderr: the pid as `--pid-file -` prints it, or tcrun's error line. */
+typedef struct {
+  int result_fd;
+  int out_fd, err_fd;
+  const char *id;
+} answer_channel;
+
+static void answer(answer_channel *a, pid_t pid, const char *error) {
+  char *text;
+  if (a->result_fd >= 0) {
+    text = error ? xasprintf("error %s", error) : xasprintf("ok %d", pid);
+    write_all(a->result_fd, text, strlen(text));
+  } else if (error) {
+    text = xasprintf("tcrun: run %s: %s\n", a->id, error);
+    write_all(a->err_fd, text, strlen(text));
+  } else {
+    text = xasprintf("%d\n", pid);
+    write_all(a->out_fd, text, strlen(text));
+  }
+  free(text);
+  for (int *fd = &a->result_fd; fd <= &a->err_fd; fd++) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+  }
 }
 
-static void monitor_main(const monitor_options *o, int result_fd) __attribute__((noreturn));
-static void monitor_main(const monitor_options *o, int result_fd) {
-  /* Hold nothing of the caller: no fds but the result pipe, stdio on /dev/null, cwd at /. */
+static void monitor_main(const monitor_options *o, answer_channel *channel) __attribute__((noreturn));
+static void monitor_main(const monitor_options *o, answer_channel *channel) {
+  /* Hold nothing of the caller: no fds but the answer's, stdio on /dev/null, cwd at /. */
   int null = open("/dev/null", O_RDWR);
   for (int fd = 0; fd < 3; fd++) dup2(null, fd);
   if (null > 2) close(null);
-  int keep[] = {result_fd};
-  close_fds_except(keep, 1);
+  int keep[] = {channel->result_fd, channel->out_fd, channel->err_fd};
+  close_fds_except(keep, 3);
   debug_open(o->debug_log, 0);
   if (chdir("/") < 0) _exit(1);
   prctl(PR_SET_NAME, "tcrun-monitor", 0, 0, 0);
@@ -392,10 +415,10 @@ static void monitor_main(const monitor_options *o, int result_fd) {
   signal(SIGHUP, SIG_IGN);
   monitor_ctx m = {.o = o, .caller_stdin = -1, .exit_fd = -1};
   if (block_signals(&m) < 0 || create_container(&m) < 0) {
-    char *text = xasprintf("error %s", last_error());
+    char *error = xstrdup(last_error());
     undo_create(&m);
     remove_tree(o->state_dir);
-    report(result_fd, text);
+    answer(channel, 0, error);
     _exit(1);
   }
   if (o->monitor_pid_file) {
@@ -407,17 +430,13 @@ static void monitor_main(const monitor_options *o, int result_fd) {
   m.terminal = o->cfg->process.terminal;
   config_free(o->cfg);
   malloc_trim(0);
-  char *text = NULL;
+  char *error = NULL;
   if (o->start_now) {
     start_program(&m);
-    char *error = confirm_start(&m);
-    if (error) text = xasprintf("error %s", error);
-    free(error);
+    error = confirm_start(&m);
   }
-  if (!text) text = xasprintf("ok %d", m.pid);
-  report(result_fd, text);
-  close(result_fd);
-  free(text);
+  answer(channel, m.pid, error);
+  free(error);
   prepare_exit_file(&m);
   event_loop(&m);
   finish(&m);
@@ -435,7 +454,8 @@ pid_t monitor_spawn(const monitor_options *o) {
      * two: the monitor opens ttys only with O_NOCTTY, so it never takes a controlling terminal, and
      * the caller exits right after the answer, leaving the monitor to be reparented without a zombie. */
     setsid();
-    monitor_main(o, result[1]);
+    answer_channel channel = {.result_fd = result[1], .out_fd = -1, .err_fd = -1};
+    monitor_main(o, &channel);
   }
   close(result[1]);
   strbuf answer = {0};
@@ -458,6 +478,23 @@ pid_t monitor_spawn(const monitor_options *o) {
   }
   sb_free(&answer);
   return pid;
+}
+
+int monitor_become(const monitor_options *o) {
+  answer_channel channel = {
+      .result_fd = -1,
+      .out_fd = fcntl(1, F_DUPFD_CLOEXEC, 3),
+      .err_fd = fcntl(2, F_DUPFD_CLOEXEC, 3),
+      .id = o->id,
+  };
+  if (channel.out_fd < 0 || channel.err_fd < 0) {
+    fail_errno("keep stdout and stderr");
+    remove_tree(o->state_dir);
+    return -1;
+  }
+  /* A session of its own, as monitor_spawn's monitor has (the caller's process group gets no signal of ours). */
+  setsid();
+  monitor_main(o, &channel);
 }
 
 int monitor_foreground(const monitor_options *o) {

@@ -27,6 +27,7 @@ typedef struct {
   strbuf captured[2];
   int status;
   int reaped;
+  int answer_at_eof; /* SPAWN_ANSWER_AT_EOF: answered once its output ends, exited or not */
 } job;
 
 typedef struct {
@@ -93,7 +94,8 @@ static int open_input(const char *input, uint32_t len) {
   return p[0];
 }
 
-/* A request: u32 id, u32 input length, the input, then the program and its arguments, each NUL-terminated. */
+/* A request: u32 id, u32 flags, u32 input length, the input, then the program and its arguments, each
+ * NUL-terminated. */
 static void start_job(spawner *s, const char *payload, uint32_t len) {
   if (s->count == s->cap) {
     s->cap = s->cap ? s->cap * 2 : 16;
@@ -102,16 +104,17 @@ static void start_job(spawner *s, const char *payload, uint32_t len) {
   job *j = &s->jobs[s->count++];
   memset(j, 0, sizeof(*j));
   j->id = read_u32(payload);
+  j->answer_at_eof = (read_u32(payload + 4) & SPAWN_ANSWER_AT_EOF) != 0;
   j->out[0] = j->out[1] = -1;
-  uint32_t input_len = len >= 8 ? read_u32(payload + 4) : 0;
-  uint32_t first = 8 + input_len;
+  uint32_t input_len = read_u32(payload + 8);
+  uint32_t first = 12 + input_len;
   size_t argc = 0;
   for (uint32_t i = first; i < len; i++) argc += payload[i] == '\0';
   char **argv = xcalloc(argc + 1, sizeof(char *));
   size_t n = 0;
   for (uint32_t i = first; i < len && n < argc; i += (uint32_t)strlen(payload + i) + 1) argv[n++] = (char *)payload + i;
   int pipes[2][2], in = -1;
-  if (argc == 0 || first > len || (in = open_input(payload + 8, input_len)) < 0 || pipe2(pipes[0], O_CLOEXEC) < 0 ||
+  if (argc == 0 || first > len || (in = open_input(payload + 12, input_len)) < 0 || pipe2(pipes[0], O_CLOEXEC) < 0 ||
       pipe2(pipes[1], O_CLOEXEC) < 0 || (j->pid = fork()) < 0) {
     sb_puts(&j->captured[1], argc == 0 || first > len ? "spawn: malformed command" : strerror(errno));
     j->status = 127;
@@ -148,7 +151,7 @@ static int reply(const job *j) {
 static int finish_jobs(spawner *s) {
   for (size_t i = 0; i < s->count;) {
     job *j = &s->jobs[i];
-    if (!j->reaped || j->out[0] >= 0 || j->out[1] >= 0) {
+    if ((!j->reaped && !j->answer_at_eof) || j->out[0] >= 0 || j->out[1] >= 0) {
       i++;
       continue;
     }
@@ -185,7 +188,7 @@ static int read_requests(spawner *s) {
   size_t at = 0;
   while (s->input.len - at >= 4) {
     uint32_t len = read_u32(s->input.data + at);
-    if (len < 8) return -1;
+    if (len < 12) return -1;
     if (s->input.len - at - 4 < len) break;
     start_job(s, s->input.data + at + 4, len);
     at += 4 + len;

@@ -222,6 +222,45 @@ describe('create, start, state, delete', () => {
     expectNoLeaks(sandbox, id);
   });
 
+  it('run --detach --in-place: the process itself becomes the monitor, answering on its stdout', async () => {
+    const { id, cgroupsPath } = sandbox.name('in-place');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sleep', '1000'] });
+    const child = sandbox.spawn(['run', '--detach', '--in-place', '--bundle', bundle, id]);
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk) => {
+      output.stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      output.stderr += chunk;
+    });
+    // The answer is the end of its output, while the process lives on.
+    await new Promise((resolve) => child.stdout.on('end', resolve));
+    const { pid, status } = sandbox.state(id);
+    expect(output).toEqual({ stdout: `${pid}\n`, stderr: '' });
+    expect(status).toBe('running');
+    expect(child.exitCode).toBe(null);
+    const { monitorPid } = JSON.parse(readFileSync(join(sandbox.root, id, 'state.json'), 'utf8'));
+    expect(monitorPid).toBe(child.pid);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    expect(sandbox.tcrun(['delete', '--force', id]).code).toBe(0);
+    expect(await exited).toBe(0);
+    expectNoLeaks(sandbox, id, [pid]);
+  });
+
+  it('run --detach --in-place gives the exec error as tcrun does, and needs --detach', async () => {
+    const { id, cgroupsPath } = sandbox.name('in-place-missing');
+    const bundle = sandbox.bundle(id, { cgroupsPath, args: ['/no/such/program'] });
+    const result = sandbox.tcrun(['run', '--detach', '--in-place', '--rm', '--bundle', bundle, id]);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^tcrun: run ${id}: .*/no/such/program`));
+    await waitFor(() => !existsSync(join(sandbox.root, id)));
+    expectNoLeaks(sandbox, id);
+    expect(sandbox.tcrun(['run', '--in-place', '--bundle', bundle, id])).toMatchObject({
+      code: 1,
+      stderr: `tcrun: run ${id}: --in-place needs --detach\n`,
+    });
+  });
+
   it('--rm: the monitor deletes the container before it writes the exit file', async () => {
     const { id, cgroupsPath } = sandbox.name('rm');
     const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sh', '-c', 'sleep 0.2; exit 3'] });

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Spawner } from '../../src/engine/containers/spawner.js';
 import { processAlive, Sandbox, TCRUN, waitFor } from './harness.js';
@@ -23,12 +25,33 @@ describe('tcrun spawner (the engine runs programs through it)', () => {
     // Without input stdin is /dev/null: a program reading it ends at once.
     expect(await spawner.run('cat', [])).toEqual({ status: 0, stdout: '', stderr: '' });
     // With input, the program reads exactly that, however large.
-    expect(await spawner.run('cat', [], 'line one\nline two\n')).toMatchObject({
+    expect(await spawner.run('cat', [], { input: 'line one\nline two\n' })).toMatchObject({
       status: 0,
       stdout: 'line one\nline two\n',
     });
     const large = 'b'.repeat(300000);
-    expect((await spawner.run('wc', ['-c'], large)).stdout.trim()).toBe('300000');
+    expect((await spawner.run('wc', ['-c'], { input: large })).stdout.trim()).toBe('300000');
+  });
+
+  it('answers at the end of output when asked, before the program exits', async () => {
+    const spawner = new Spawner(TCRUN);
+    const dir = mkdtempSync(join(tmpdir(), 'spawner-eof-'));
+    try {
+      // The program closes its output, then lives on until the test lets it go.
+      const go = join(dir, 'go');
+      const done = join(dir, 'done');
+      const script = `echo ready; exec >&- 2>&-; until [ -e ${go} ]; do sleep 0.02; done; touch ${done}; exit 3`;
+      const early = await spawner.run('sh', ['-c', script], { answerAtEndOfOutput: true });
+      expect(early).toEqual({ status: 0, stdout: 'ready\n', stderr: '' });
+      expect(existsSync(done)).toBe(false);
+      writeFileSync(go, '');
+      await waitFor(() => existsSync(done));
+      // Without the flag the answer waits for the exit and carries its status.
+      const late = spawner.run('sh', ['-c', script.replace('touch', 'rm -f')]);
+      expect(await late).toEqual({ status: 3, stdout: 'ready\n', stderr: '' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("runs tcrun's own commands in a fork of itself, with their command line shown as after an exec", async () => {

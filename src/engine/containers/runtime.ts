@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../errors.js';
-import { Spawner, type SpawnResult } from './spawner.js';
+import { Spawner, type SpawnOptions, type SpawnResult } from './spawner.js';
 
 /** The OCI state `tcrun state` prints. */
 export interface RuntimeState {
@@ -63,8 +63,12 @@ let shared: Spawner | undefined;
  * anything the engine runs often (mount, ip, nsenter...), so the engine never forks itself.
  */
 export function runProgram(program: string, args: string[], input = ''): Promise<SpawnResult> {
+  return sharedSpawner().run(program, args, { input });
+}
+
+function sharedSpawner(): Spawner {
   shared ??= new Spawner(tcrunPath());
-  return shared.run(program, args, input);
+  return shared;
 }
 
 /**
@@ -77,9 +81,11 @@ export class Runtime {
     private readonly binary: string = tcrunPath(),
   ) {}
 
-  private async run(args: string[]): Promise<string> {
-    const result = await runProgram(this.binary, ['--root', this.root, ...args]);
-    if (result.status !== 0) {
+  private async run(args: string[], options: SpawnOptions = {}): Promise<string> {
+    const result = await sharedSpawner().run(this.binary, ['--root', this.root, ...args], options);
+    // Answered at the end of its output, a command can fail before its exit status is known:
+    // its error line on stderr says so.
+    if (result.status !== 0 || (options.answerAtEndOfOutput && result.stderr !== '')) {
       const detail = result.stderr.trim() || `exit status ${result.status}`;
       throw new EngineError(500, `tcrun ${args[0]}: ${detail}`);
     }
@@ -91,9 +97,14 @@ export class Runtime {
     return initPid(await this.run(['create', ...this.monitorArgs(options), id]));
   }
 
-  /** Creates and starts in one call, for containers that need nothing between the two. */
+  /**
+   * Creates and starts in one call, for containers that need nothing between the two. The
+   * spawner's fork becomes the monitor (--in-place) and is answered when it has printed the
+   * pid and closed its output: no second fork and no hop back through an exiting tcrun.
+   */
   async runDetached(id: string, options: MonitorOptions): Promise<number> {
-    return initPid(await this.run(['run', '--detach', ...this.monitorArgs(options), id]));
+    const args = ['run', '--detach', '--in-place', ...this.monitorArgs(options), id];
+    return initPid(await this.run(args, { answerAtEndOfOutput: true }));
   }
 
   private monitorArgs(options: MonitorOptions): string[] {

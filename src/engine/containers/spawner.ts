@@ -9,6 +9,21 @@ export interface SpawnResult {
   stderr: string;
 }
 
+/** How the helper answers a request. */
+export interface SpawnOptions {
+  /** The program's stdin (/dev/null without). */
+  input?: string;
+  /**
+   * Answer once the program's stdout and stderr are closed, without waiting for it to exit
+   * (status 0 unless it had exited): for a program that lives on after its answer, such as
+   * `tcrun run --detach --in-place`, which becomes the container's monitor.
+   */
+  answerAtEndOfOutput?: boolean;
+}
+
+/** The request flag for answerAtEndOfOutput (SPAWN_ANSWER_AT_EOF in native/src/spawner.h). */
+const ANSWER_AT_EOF = 1;
+
 interface Pending {
   resolve: (result: SpawnResult) => void;
   reject: (error: Error) => void;
@@ -34,14 +49,15 @@ export class Spawner {
 
   constructor(private readonly tcrun: string) {}
 
-  /** Runs `program` (PATH searched) with `input` as its stdin (/dev/null without). */
-  run(program: string, args: string[], input = ''): Promise<SpawnResult> {
+  /** Runs `program` (PATH searched). */
+  run(program: string, args: string[], options: SpawnOptions = {}): Promise<SpawnResult> {
     const helper = this.helper ?? this.start();
     const id = this.nextId;
     this.nextId = (this.nextId + 1) >>> 0 || 1;
-    const stdin = Buffer.from(input);
+    const stdin = Buffer.from(options.input ?? '');
     const payload = Buffer.concat([
       u32(id),
+      u32(options.answerAtEndOfOutput ? ANSWER_AT_EOF : 0),
       u32(stdin.length),
       stdin,
       ...[program, ...args].map((arg) => Buffer.from(`${arg}\0`)),
