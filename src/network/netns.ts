@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tcrunPath } from '../engine/containers/runtime.js';
 import { EngineError } from '../engine/errors.js';
+import { tcrunPath } from '../native/tcrun-path.js';
 import { BatchQueue } from './batch-queue.js';
 import { runWithInput } from './ip-batch.js';
 import type { AttachmentSpec } from './link-commands.js';

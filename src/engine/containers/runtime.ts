@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tcrunPath } from '../../native/tcrun-path.js';
 import { EngineError } from '../errors.js';
 import { Spawner, type SpawnOptions, type SpawnResult } from './spawner.js';
 
@@ -30,24 +30,6 @@ export interface ExecOptions {
   user?: string;
   tty: boolean;
   pidFile?: string;
-}
-
-let resolvedTcrun: string | undefined;
-
-/**
- * tcrun from this package's native build, unless TCOMPOSE_TCRUN names another binary.
- * Found once per process: every namespace made or deleted asks for it.
- */
-export function tcrunPath(): string {
-  resolvedTcrun ??= findTcrun();
-  return resolvedTcrun;
-}
-
-function findTcrun(): string {
-  const override = process.env.TCOMPOSE_TCRUN;
-  if (override) return override;
-  const built = fileURLToPath(new URL('../../../native/build/tcrun', import.meta.url));
-  return existsSync(built) ? built : 'tcrun';
 }
 
 function initPid(stdout: string): number {
