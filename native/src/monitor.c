@@ -393,9 +393,10 @@ static void answer(answer_channel *a, pid_t pid, const char *error) {
     write_all(a->out_fd, text, strlen(text));
   }
   free(text);
-  for (int *fd = &a->result_fd; fd <= &a->err_fd; fd++) {
-    if (*fd >= 0) close(*fd);
-    *fd = -1;
+  int *fds[] = {&a->result_fd, &a->out_fd, &a->err_fd};
+  for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+    if (*fds[i] >= 0) close(*fds[i]);
+    *fds[i] = -1;
   }
 }
 

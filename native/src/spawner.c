@@ -107,16 +107,18 @@ static void start_job(spawner *s, const char *payload, uint32_t len) {
   j->answer_at_eof = (read_u32(payload + 4) & SPAWN_ANSWER_AT_EOF) != 0;
   j->out[0] = j->out[1] = -1;
   uint32_t input_len = read_u32(payload + 8);
-  uint32_t first = 12 + input_len;
+  /* An input longer than the request (read_requests ensures len >= 12) would read past it. */
+  int malformed = input_len > len - 12;
+  uint32_t first = malformed ? len : 12 + input_len;
   size_t argc = 0;
   for (uint32_t i = first; i < len; i++) argc += payload[i] == '\0';
   char **argv = xcalloc(argc + 1, sizeof(char *));
   size_t n = 0;
   for (uint32_t i = first; i < len && n < argc; i += (uint32_t)strlen(payload + i) + 1) argv[n++] = (char *)payload + i;
   int pipes[2][2], in = -1;
-  if (argc == 0 || first > len || (in = open_input(payload + 12, input_len)) < 0 || pipe2(pipes[0], O_CLOEXEC) < 0 ||
+  if (argc == 0 || malformed || (in = open_input(payload + 12, input_len)) < 0 || pipe2(pipes[0], O_CLOEXEC) < 0 ||
       pipe2(pipes[1], O_CLOEXEC) < 0 || (j->pid = fork()) < 0) {
-    sb_puts(&j->captured[1], argc == 0 || first > len ? "spawn: malformed command" : strerror(errno));
+    sb_puts(&j->captured[1], argc == 0 || malformed ? "spawn: malformed command" : strerror(errno));
     j->status = 127;
     j->reaped = 1;
     if (in >= 0) close(in);
