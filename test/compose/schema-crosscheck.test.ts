@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseComposeYaml } from '../../src/compose/parse.js';
 import { validateSchema } from '../../src/compose/validate-schema.js';
 
@@ -89,7 +89,11 @@ function loadFixtures(): Fixture[] {
 for (const official of OFFICIAL) {
   describe.skipIf(!existsSync(official.file))(`our schema against ${official.name}`, () => {
     const fixtures = loadFixtures();
-    const validate = official.compile(JSON.parse(readFileSync(official.file, 'utf8')));
+    // Read when the suite runs: vitest still collects a skipped suite, where the file is absent.
+    let validate: ValidateFunction;
+    beforeAll(() => {
+      validate = official.compile(JSON.parse(readFileSync(official.file, 'utf8')));
+    });
     const deliberate = { ...STRICTER, ...MORE_LENIENT, ...official.alsoDiffers };
 
     it.each(fixtures.map((fixture) => [fixture.name, fixture] as const))('%s', (name, fixture) => {
