@@ -1,12 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import { badParameter, conflict, notFound } from '../errors/engine-error.js';
 import type { StdioEndpoint } from './containers/attach.js';
 import type { ContainerManager } from './containers/manager.js';
 import { mergeEnv } from './containers/merge-config.js';
 import type { Runtime } from './containers/runtime.js';
 import { resolveUser } from './containers/user.js';
-import { badParameter, conflict, notFound } from './errors.js';
 import type { EventBus } from './events.js';
 import { encodeFrame } from './stdio-framing.js';
 

@@ -1,4 +1,4 @@
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../errors/engine-error.js';
 import { BatchQueue } from './batch-queue.js';
 import { runWithInput } from './ip-batch.js';
 

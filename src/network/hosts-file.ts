@@ -1,4 +1,4 @@
-import { badParameter } from '../engine/errors.js';
+import { badParameter } from '../errors/engine-error.js';
 
 /** A container's /etc/hosts and /etc/hostname: localhost, its own name, then `extra_hosts`. */
 export interface HostsInput {

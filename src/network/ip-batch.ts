@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../errors/engine-error.js';
 
 /**
  * Link changes go through `ip -batch -`: one process applies every line of an operation, so

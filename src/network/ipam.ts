@@ -1,4 +1,4 @@
-import { badParameter, EngineError } from '../engine/errors.js';
+import { badParameter, EngineError } from '../errors/engine-error.js';
 
 /**
  * IPv4 address management, pure: subnets as (base, prefix) over unsigned 32-bit numbers,

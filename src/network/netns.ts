@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EngineError } from '../engine/errors.js';
+import { EngineError } from '../errors/engine-error.js';
 import { tcrunPath } from '../native/tcrun-path.js';
 import { BatchQueue } from './batch-queue.js';
 import { runWithInput } from './ip-batch.js';

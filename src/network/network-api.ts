@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badParameter } from '../engine/errors.js';
+import { badParameter } from '../errors/engine-error.js';
 import { parseSubnet } from './ipam.js';
 import type { CreateNetworkRequest } from './network-manager.js';
 import type { EndpointRecord, NetworkRecord } from './network-store.js';

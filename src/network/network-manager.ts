@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { badParameter, conflict, notFound } from '../engine/errors.js';
+import { badParameter, conflict, notFound } from '../errors/engine-error.js';
 import { type Upstream, upstreamsFromResolvConf } from './dns-forwarder.js';
 import { DnsRegistry } from './dns-records.js';
 import { DnsServer } from './dns-server.js';

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { badParameter, EngineError } from '../engine/errors.js';
+import { badParameter, EngineError } from '../errors/engine-error.js';
 
 export type Protocol = 'tcp' | 'udp';
 

@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 /**
  * Parses the `filters` query parameter: JSON mapping each key to a list of values, or in

@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badParameter } from '../../errors/engine-error.js';
 import {
   archiveBaseName,
   encodePathStat,
@@ -12,7 +13,6 @@ import {
 } from '../containers/archive.js';
 import type { ContainerRecord } from '../containers/model.js';
 import type { Engine } from '../context.js';
-import { badParameter } from '../errors.js';
 import { queryFlag } from './filters.js';
 
 type ArchiveRequest = FastifyRequest<{

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badParameter } from '../../errors/engine-error.js';
 import { BuildCache } from '../build/build-cache.js';
 import { BuildContext } from '../build/build-context.js';
 import { removeLeftovers } from '../build/build-leftovers.js';
 import { Builder, type BuildOptions } from '../build/builder.js';
 import type { Engine } from '../context.js';
-import { badParameter } from '../errors.js';
 import { familiarString, parseReference, withDefaultTag } from '../images/reference.js';
 import { queryFlag } from './filters.js';
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badParameter } from '../../errors/engine-error.js';
 import { compareVersions } from '../api-version.js';
 import { attachContainer, streamContentType } from '../containers/attach.js';
 import { inspectContainer, summarizeContainer } from '../containers/inspect.js';
@@ -9,7 +10,6 @@ import { runFiles, type WaitCondition } from '../containers/manager.js';
 import { type ContainerRecord, cgroupPathOf } from '../containers/model.js';
 import { networkModeName } from '../containers/network-attach.js';
 import type { Engine } from '../context.js';
-import { badParameter } from '../errors.js';
 import { parseTimestampNano } from '../events.js';
 import { inspectedNetworks } from '../networking/inspected-networks.js';
 import { checkFilterKeys, labelsMatch, parseFilters, queryFlag } from './filters.js';

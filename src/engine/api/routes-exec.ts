@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { badParameter } from '../../errors/engine-error.js';
 import { streamContentType } from '../containers/attach.js';
 import type { Engine } from '../context.js';
-import { badParameter } from '../errors.js';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badParameter, EngineError, notFound } from '../../errors/engine-error.js';
 import type { Engine } from '../context.js';
-import { badParameter, EngineError, notFound } from '../errors.js';
 import type { ImageRecordLike } from '../image-access.js';
 import { checkFilterKeys, labelsMatch, parseFilters, queryFlag } from './filters.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badParameter, EngineError } from '../../errors/engine-error.js';
 import { createRequestFromApi } from '../../network/network-api.js';
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
 import type { NetworkSummary } from '../containers/network-attach.js';
 import type { Engine } from '../context.js';
-import { badParameter, EngineError } from '../errors.js';
 import { containerNetworkMode, defaultBridge } from '../networking/container-networks.js';
 import { labelsMatch, parseFilters } from './filters.js';
 

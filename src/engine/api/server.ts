@@ -6,8 +6,8 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { EngineError } from '../../errors/engine-error.js';
 import { compareVersions } from '../api-version.js';
-import { EngineError } from '../errors.js';
 
 export const apiVersion = '1.47';
 export const minApiVersion = '1.41';

@@ -16,8 +16,8 @@ import {
 import { join, posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type Header, extract as tarExtract, pack as tarPack } from 'tar-stream';
+import { badParameter, notFound } from '../../errors/engine-error.js';
 import { resolveScoped } from '../build/scoped-path.js';
-import { badParameter, notFound } from '../errors.js';
 import { deviceNumbers } from './devices.js';
 
 /**

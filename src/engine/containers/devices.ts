@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 /** HostConfig.Devices: a host device node given to the container (`docker run --device`). */
 export interface DeviceMapping {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { badParameter, conflict, EngineError, notFound } from '../errors.js';
+import { badParameter, conflict, EngineError, notFound } from '../../errors/engine-error.js';
 import type { EventBus } from '../events.js';
 import type { ImageStoreLike } from '../image-access.js';
 import { containerRunDir, type EnginePaths } from '../paths.js';

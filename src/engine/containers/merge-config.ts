@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { ImageConfigBody } from '../image-access.js';
 import type { ContainerConfig, HealthConfig } from './model.js';
 

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { VolumeManager } from '../volumes.js';
 import type { ContainerConfig, HostConfig, MountPoint, MountRequest } from './model.js';
 

@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { RestartPolicy } from './model.js';
 
 const policies = ['', 'no', 'always', 'on-failure', 'unless-stopped'];

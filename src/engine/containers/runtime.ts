@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { EngineError } from '../../errors/engine-error.js';
 import { tcrunPath } from '../../native/tcrun-path.js';
-import { EngineError } from '../errors.js';
 import { Spawner, type SpawnOptions, type SpawnResult } from './spawner.js';
 
 /** The OCI state `tcrun state` prints. */

@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 /**
  * The engine's default seccomp profile, in Docker's spirit: everything is allowed except

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 /** Parses Docker's signal spellings (`SIGTERM`, `TERM`, `15`) to a signal number. */
 export function signalNumber(signal: string | undefined, fallback: number): number {

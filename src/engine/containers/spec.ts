@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { SnapshotRootfs } from '../images/image-store.js';
 import { type ContainerDevice, deviceCgroupRules } from './devices.js';
 import type { ContainerRecord, MountPoint } from './model.js';

@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { HostConfig } from './model.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import type { UserIds } from './spec.js';
 
 interface Entry {

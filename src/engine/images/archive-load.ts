@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import { sha256Digest } from './blob-store.js';
 import { type IngestedLayer, ingestLayer, peek, plainTar } from './layer-ingest.js';
 import { feedParser } from './layer-unpack.js';

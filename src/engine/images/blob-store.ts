@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 const SHA256_DIGEST = /^sha256:([0-9a-f]{64})$/;
 

@@ -1,7 +1,7 @@
+import { badParameter } from '../../errors/engine-error.js';
 import { BuildError } from '../build/build-error.js';
 import { applyConfigInstruction, envLookup } from '../build/build-steps.js';
 import { parseInstruction } from '../build/dockerfile-parse.js';
-import { badParameter } from '../errors.js';
 import type { OciContainerConfig } from './oci-types.js';
 
 /**

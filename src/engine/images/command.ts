@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors/engine-error.js';
 
 /**
  * Runs a system tool for what Node cannot do itself (mount, mknod, setfattr),

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { EngineError } from '../errors.js';
+import { EngineError } from '../../errors/engine-error.js';
 import { writeFileAtomic } from './blob-store.js';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { badParameter, conflict, notFound } from '../errors.js';
+import { badParameter, conflict, notFound } from '../../errors/engine-error.js';
 import type { DirectoryPool } from '../state/dir-pool.js';
 import { replaceFile, SPARE_SUFFIX } from '../state/replace-file.js';
 import { Trash } from '../state/trash.js';

@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 import { unpackLayer } from './layer-unpack.js';
 
 /**

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract as tarExtract } from 'tar-stream';
-import { badParameter, EngineError } from '../errors.js';
+import { badParameter, EngineError } from '../../errors/engine-error.js';
 import { runCommand, shellQuote } from './command.js';
 import { PaxRecorder } from './pax-records.js';
 import { OPAQUE_XATTR, OVERLAY_XATTR_PREFIX, whiteoutMarker } from './whiteouts.js';

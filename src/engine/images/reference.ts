@@ -1,4 +1,4 @@
-import { badParameter } from '../errors.js';
+import { badParameter } from '../../errors/engine-error.js';
 
 /**
  * Image references normalized the way Docker normalizes them, so that `busybox`,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
+import { badParameter, conflict, notFound } from '../../errors/engine-error.js';
 import { upstreamsFromResolvConf } from '../../network/dns-forwarder.js';
 import type { FirewallTool } from '../../network/firewall-backend.js';
 import { useProgramRunner } from '../../network/ip-batch.js';
@@ -13,7 +14,6 @@ import { PortProxy, requestsFromPortBindings } from '../../network/port-proxy.js
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
 import type { NetworkAttacher, NetworkPlan, NetworkSummary } from '../containers/network-attach.js';
 import { runProgram } from '../containers/runtime.js';
-import { badParameter, conflict, notFound } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { EnginePaths } from '../paths.js';
 import { builtinNetwork, builtinNetworks } from './builtin-networks.js';

@@ -1,6 +1,6 @@
+import { badParameter } from '../../errors/engine-error.js';
 import type { Attachment } from '../../network/network-manager.js';
 import type { ContainerRecord, EndpointSettings } from '../containers/model.js';
-import { badParameter } from '../errors.js';
 
 /** How a container joins the network, from its HostConfig.NetworkMode. */
 export type NetworkMode =
