@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isIgnored, parseDockerignore } from '../../src/engine/build/dockerignore.js';
+import { isIgnored, parseDockerignore } from '../../src/build-context/dockerignore.js';
 
 const ignored = (rules: string, path: string) => isIgnored(path, parseDockerignore(rules));
 

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import {
+  type IgnorePattern,
+  isIgnored,
+  parseDockerignore,
+} from '../../build-context/dockerignore.js';
 import { plainTar } from '../images/layer-ingest.js';
 import { unpackLayer } from '../images/layer-unpack.js';
 import { BuildError } from './build-error.js';
-import { type IgnorePattern, isIgnored, parseDockerignore } from './dockerignore.js';
 import { resolveScoped } from './scoped-path.js';
 
 /**

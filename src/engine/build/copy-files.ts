@@ -15,11 +15,11 @@ import {
   utimes,
 } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
+import { patternToRegExp } from '../../build-context/dockerignore.js';
 import { plainTar } from '../images/layer-ingest.js';
 import { unpackLayer } from '../images/layer-unpack.js';
 import type { SourceTree } from './build-context.js';
 import { BuildError } from './build-error.js';
-import { patternToRegExp } from './dockerignore.js';
 import { resolveScoped } from './scoped-path.js';
 
 /**

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
+import { directoryTar } from '../../build-context/directory-tar.js';
 import type { ImageStoreLike } from '../image-access.js';
 import type { OciImageConfig } from '../images/oci-types.js';
 import { shortId } from '../images/reference.js';
 import type { BuildCache } from './build-cache.js';
 import { holdResource, releaseResource } from './build-leftovers.js';
-import { directoryTar } from './directory-tar.js';
 
 /**
  * How build steps become images: a stage's state (config, committed image, cache key),
