@@ -25,6 +25,17 @@ describe('built-in init (annotation org.tcompose.init=true)', () => {
     expect(result.code).toBe(9);
   });
 
+  it("shows the program as PID 1's command line, not the monitor's with its host paths", () => {
+    const result = sandbox.run('title', {
+      args: ['sh', '-c', 'tr "\\0" "|" </proc/1/cmdline'],
+      edit: withInit,
+    });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    // Padded with spaces to the length of the command line it replaces (see proctitle.c).
+    expect(result.stdout).toMatch(/^tcrun-init -- sh -c tr "\\0" "\|" <\/proc\/1\/cmdline *\|$/);
+    expect(result.stdout).not.toContain(sandbox.root);
+  });
+
   it('forwards SIGTERM to the program, which dies of it (143)', async () => {
     const { id, cgroupsPath } = sandbox.name('term');
     const bundle = sandbox.bundle(id, { cgroupsPath, args: ['sleep', '1000'], edit: withInit });
