@@ -1,6 +1,8 @@
 import type { PortConfig, Project, ServiceConfig, VolumeMount } from '../compose/model.js';
 import { parseByteSize, parseDuration } from '../compose/units.js';
+import { blockIoSettings } from './block-io.js';
 import { containerLabels } from './compose-labels.js';
+import { gpuRequests } from './gpu-requests.js';
 
 /** The body of POST /containers/create: Config with HostConfig and NetworkingConfig. */
 export interface ContainerCreateBody {
@@ -173,7 +175,11 @@ function resourceLimits(service: ServiceConfig) {
     CpuQuota: numberField(service.cpu_quota),
     CpuPeriod: numberField(service.cpu_period),
     CpusetCpus: service.cpuset,
+    // Microseconds: the loader casts them to integers, as Compose does.
+    CpuRealtimePeriod: numberField(service.cpu_rt_period),
+    CpuRealtimeRuntime: numberField(service.cpu_rt_runtime),
     PidsLimit: numberField(service.pids_limit ?? limits?.pids),
+    ...blockIoSettings(service.blkio_config),
   };
 }
 
@@ -197,6 +203,24 @@ function passedThrough(service: ServiceConfig) {
   };
 }
 
+/**
+ * links name the project's services; external_links name containers outside the project,
+ * as they are. Both as "container:alias".
+ */
+function links(service: ServiceConfig, containerOf: (service: string) => string) {
+  const entries = [
+    ...(service.links ?? []).map((link) => {
+      const [target, alias] = link.split(':');
+      return `${containerOf(target)}:${alias ?? target}`;
+    }),
+    ...(stringList(service.external_links) ?? []).map((link) => {
+      const [target, alias] = link.split(':');
+      return `${target}:${alias ?? target}`;
+    }),
+  ];
+  return entries.length ? entries : undefined;
+}
+
 function hostConfig(context: ContainerRequestContext, networks: [string, EndpointSettings][]) {
   const { project, service, containerOf } = context;
   const logging = service.logging as
@@ -216,10 +240,8 @@ function hostConfig(context: ContainerRequestContext, networks: [string, Endpoin
     VolumesFrom: service.volumes_from?.map((source) =>
       source.startsWith('container:') ? source.slice('container:'.length) : containerOf(source),
     ),
-    Links: service.links?.map((link) => {
-      const [target, alias] = link.split(':');
-      return `${containerOf(target)}:${alias ?? target}`;
-    }),
+    Links: links(service, containerOf),
+    DeviceRequests: gpuRequests(service.gpus),
     Devices: service.devices?.map(({ source, target, permissions }) => ({
       PathOnHost: source,
       PathInContainer: target,

@@ -14,6 +14,10 @@ describe('settings the engine cannot honour', () => {
       [['--cgroup-parent', '/custom'], 'cgroup parent "/custom" is not supported by this engine'],
       [['--runtime', 'crun'], 'runtime "crun" is not supported by this engine'],
       [['--privileged'], 'privileged containers are not supported by this engine'],
+      [['--blkio-weight', '300'], 'BlkioWeight is not supported by this engine'],
+      [['--device-read-bps', '/dev/null:1mb'], 'BlkioDeviceReadBps is not supported'],
+      [['--gpus', 'all'], 'device requests (GPUs) are not supported by this engine'],
+      [['--cpu-rt-runtime', '950'], 'CpuRealtimeRuntime is not supported by this engine'],
     ];
     for (const [flags, message] of refused) {
       const result = await create(...flags);

@@ -205,4 +205,46 @@ services:
       { PathOnHost: '/dev/full', PathInContainer: '/dev/myfull', CgroupPermissions: undefined },
     ]);
   });
+
+  it('passes blkio_config, gpus, cpu_rt_* and external_links, which a Docker engine honours', () => {
+    const body = requestFor(
+      [
+        'services:',
+        '  db:',
+        '    image: busybox',
+        '  x:',
+        '    image: busybox',
+        '    links: [db:database]',
+        '    external_links: [legacy_cache, other_db:olddb]',
+        '    cpu_rt_period: 1000',
+        '    cpu_rt_runtime: 950',
+        '    blkio_config:',
+        '      weight: 300',
+        '      weight_device: [{ path: /dev/sda, weight: 400 }]',
+        '      device_read_bps: [{ path: /dev/sdb, rate: 12mb }]',
+        '      device_write_iops: [{ path: /dev/sdb, rate: 30 }]',
+        '    gpus:',
+        '      - driver: nvidia',
+        '        count: 2',
+        '      - device_ids: ["GPU-1"]',
+        '        capabilities: [compute]',
+      ].join('\n'),
+      'x',
+    );
+    expect(body.HostConfig).toMatchObject({
+      Links: ['demo-db-1:database', 'legacy_cache:legacy_cache', 'other_db:olddb'],
+      CpuRealtimePeriod: 1000,
+      CpuRealtimeRuntime: 950,
+      BlkioWeight: 300,
+      BlkioWeightDevice: [{ Path: '/dev/sda', Weight: 400 }],
+      BlkioDeviceReadBps: [{ Path: '/dev/sdb', Rate: 12 * 1024 * 1024 }],
+      BlkioDeviceWriteIOps: [{ Path: '/dev/sdb', Rate: 30 }],
+      DeviceRequests: [
+        { Driver: 'nvidia', Count: 2, Capabilities: [['gpu']] },
+        { DeviceIDs: ['GPU-1'], Capabilities: [['gpu', 'compute']] },
+      ],
+    });
+    const all = requestFor('services:\n  x:\n    image: busybox\n    gpus: all\n', 'x');
+    expect(all.HostConfig.DeviceRequests).toEqual([{ Count: -1, Capabilities: [['gpu']] }]);
+  });
 });

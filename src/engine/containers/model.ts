@@ -70,6 +70,16 @@ export interface HostConfig {
   CpuPeriod?: number;
   CpuQuota?: number;
   PidsLimit?: number | null;
+  /** Settings the engine refuses unless left empty or zero (see unsupported.ts). */
+  BlkioWeight?: number;
+  BlkioWeightDevice?: { Path: string; Weight: number }[] | null;
+  BlkioDeviceReadBps?: { Path: string; Rate: number }[] | null;
+  BlkioDeviceWriteBps?: { Path: string; Rate: number }[] | null;
+  BlkioDeviceReadIOps?: { Path: string; Rate: number }[] | null;
+  BlkioDeviceWriteIOps?: { Path: string; Rate: number }[] | null;
+  DeviceRequests?: unknown[] | null;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
   CapAdd?: string[] | null;
   CapDrop?: string[] | null;
   Privileged?: boolean;

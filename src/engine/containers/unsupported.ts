@@ -1,6 +1,18 @@
 import { badParameter } from '../../errors/engine-error.js';
 import type { HostConfig } from './model.js';
 
+const isEmpty = (value: unknown) => !value || (Array.isArray(value) && value.length === 0);
+
+/** The block IO settings: tcrun sets no blkio limits. */
+const BLOCK_IO = [
+  'BlkioWeight',
+  'BlkioWeightDevice',
+  'BlkioDeviceReadBps',
+  'BlkioDeviceWriteBps',
+  'BlkioDeviceReadIOps',
+  'BlkioDeviceWriteIOps',
+] as const;
+
 /**
  * Settings this engine cannot honour, each with what it accepts. A container created with
  * one of them would run other than asked; refusing it at create says so plainly instead.
@@ -55,6 +67,21 @@ const UNSUPPORTED: {
     accepts: (value) => !value || value === 'default',
     why: (value) => `invalid isolation: "${value}" on linux`,
   },
+  ...BLOCK_IO.map((field) => ({
+    field,
+    accepts: isEmpty,
+    why: () => `${field} is not supported by this engine: it sets no block IO limits`,
+  })),
+  {
+    field: 'DeviceRequests',
+    accepts: isEmpty,
+    why: () => 'device requests (GPUs) are not supported by this engine: it has no device drivers',
+  },
+  ...(['CpuRealtimePeriod', 'CpuRealtimeRuntime'] as const).map((field) => ({
+    field,
+    accepts: isEmpty,
+    why: () => `${field} is not supported by this engine: it sets no real-time CPU budget`,
+  })),
 ];
 
 /** Refuses a create whose HostConfig asks for something the engine cannot do. */
