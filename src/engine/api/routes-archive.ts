@@ -9,6 +9,7 @@ import {
   type MountedSource,
   mountPointsIn,
   packPath,
+  packRootfs,
   statInRoot,
 } from '../containers/archive.js';
 import type { ContainerRecord } from '../containers/model.js';
@@ -65,8 +66,15 @@ async function withContainerRoot<T>(
   return engine.images().withSnapshotMounted(record.Id, (root) => work(root, mounts));
 }
 
-/** Docker's event after a copy out of (`archive-path`) or into (`extract-to-dir`) a container. */
-function announce(engine: Engine, reference: string, action: 'archive-path' | 'extract-to-dir') {
+/**
+ * Docker's event after a copy out of (`archive-path`) or into (`extract-to-dir`) a
+ * container, or an export of its filesystem (`export`).
+ */
+function announce(
+  engine: Engine,
+  reference: string,
+  action: 'archive-path' | 'extract-to-dir' | 'export',
+) {
   const { record } = engine.containers.find(reference);
   engine.events.publish('container', action, record.Id, {
     ...record.Config.Labels,
@@ -75,7 +83,7 @@ function announce(engine: Engine, reference: string, action: 'archive-path' | 'e
   });
 }
 
-/** Docker's archive endpoints, which `docker cp` and `tcompose cp` use. */
+/** Docker's archive endpoints, which `docker cp` and `tcompose cp` use, and `docker export`'s. */
 export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): void {
   app.head('/containers/:id/archive', async (request: ArchiveRequest, reply: FastifyReply) => {
     const path = pathOf(request);
@@ -106,6 +114,18 @@ export function registerArchiveRoutes(app: FastifyInstance, engine: Engine): voi
       return reply;
     },
   );
+
+  // `docker export`: the whole filesystem, without what is mounted over it.
+  app.get('/containers/:id/export', async (request: ArchiveRequest, reply: FastifyReply) => {
+    await withContainerRoot(engine, request.params.id, async (root) => {
+      reply.raw.writeHead(200, { 'Content-Type': 'application/x-tar' });
+      await pipeline(packRootfs(root), reply.raw).catch((error: unknown) => {
+        request.log.warn({ err: error }, 'export stream ended early');
+      });
+    });
+    announce(engine, request.params.id, 'export');
+    return reply;
+  });
 
   app.put('/containers/:id/archive', async (request: ArchiveRequest, reply: FastifyReply) => {
     const path = pathOf(request);

@@ -10,6 +10,7 @@ import {
   readdir,
   readlink,
   rm,
+  stat,
   statfs,
   symlink,
 } from 'node:fs/promises';
@@ -166,33 +167,62 @@ const headerBase = (stats: Stats) => ({
   mtime: stats.mtime,
 });
 
+/** An entry without content; a file entry is given its (empty) content, which it waits for. */
 const addEntry = (pack: Pack, header: Partial<Header> & { name: string }) =>
-  new Promise<void>((resolve, reject) =>
-    pack.entry(header, (error) => (error ? reject(error) : resolve())),
-  );
+  new Promise<void>((resolve, reject) => {
+    const done = (error?: Error | null) => (error ? reject(error) : resolve());
+    if (header.type === 'file') pack.entry(header, '', done);
+    else pack.entry(header, done);
+  });
+
+/**
+ * How a walk treats what is mounted inside the tree: `mountPoints` are read from the host
+ * directories they show; a child on another filesystem than its parent is archived empty
+ * when `emptied` says so.
+ */
+interface Walk {
+  mountPoints: ReadonlyMap<string, string>;
+  emptied(host: string): Promise<boolean>;
+}
+
+/** An empty directory or file standing for what a mount hides. */
+const emptyEntry = (name: string, stats: Stats) =>
+  stats.isDirectory()
+    ? { ...headerBase(stats), name: `${name}/`, type: 'directory' as const }
+    : { ...headerBase(stats), name, size: 0, type: 'file' as const };
+
+async function writeChildren(
+  pack: Pack,
+  prefix: string,
+  host: string,
+  stats: Stats,
+  walk: Walk,
+): Promise<void> {
+  for (const child of (await readdir(host)).sort()) {
+    const childHost = walk.mountPoints.get(join(host, child)) ?? join(host, child);
+    const childStats = await lstat(childHost);
+    const name = `${prefix}${child}`;
+    if (childStats.dev !== stats.dev && (await walk.emptied(childHost))) {
+      await addEntry(pack, emptyEntry(name, childStats));
+    } else {
+      await writeEntry(pack, name, childHost, childStats, walk);
+    }
+  }
+}
 
 async function writeEntry(
   pack: Pack,
   name: string,
   host: string,
   stats: Stats,
-  mountPoints: ReadonlyMap<string, string>,
+  walk: Walk,
 ): Promise<void> {
   const common = headerBase(stats);
   const add = (header: Partial<Header> & { name: string }) =>
     addEntry(pack, { ...common, ...header });
   if (stats.isDirectory()) {
     await add({ name: `${name}/`, type: 'directory' });
-    for (const child of (await readdir(host)).sort()) {
-      const childHost = mountPoints.get(join(host, child)) ?? join(host, child);
-      const childStats = await lstat(childHost);
-      if (childStats.dev !== stats.dev && (await isKernelFilesystem(childHost))) {
-        const directory = { name: `${name}/${child}/`, type: 'directory' as const };
-        await addEntry(pack, { ...headerBase(childStats), ...directory });
-      } else {
-        await writeEntry(pack, `${name}/${child}`, childHost, childStats, mountPoints);
-      }
-    }
+    await writeChildren(pack, `${name}/`, host, stats, walk);
   } else if (stats.isSymbolicLink()) {
     await add({ name, type: 'symlink', linkname: await readlink(host) });
   } else if (stats.isFile()) {
@@ -253,9 +283,27 @@ export function packPath(
   base: string,
   mountPoints: ReadonlyMap<string, string> = new Map(),
 ): NodeJS.ReadableStream {
+  const walk = { mountPoints, emptied: isKernelFilesystem };
+  return packed(async (pack) => writeEntry(pack, base, host, await lstat(host), walk));
+}
+
+/**
+ * A container's filesystem as `docker export` gives it: every entry below `root`, named
+ * from it ("bin/sh"). What another filesystem mounts over it (volumes, bind mounts, /proc,
+ * /sys, the /etc files the engine provides) is archived as an empty directory or file, as
+ * Docker, reading the rootfs from outside the container, archives it.
+ */
+export function packRootfs(root: string): NodeJS.ReadableStream {
+  const walk = { mountPoints: new Map<string, string>(), emptied: async () => true };
+  // stat, not lstat: a running container's root is /proc/<pid>/root, a link to follow.
+  return packed(async (pack) => writeChildren(pack, '', root, await stat(root), walk));
+}
+
+/** A tar stream that `write` fills; its errors end the stream. */
+function packed(write: (pack: Pack) => Promise<void>): NodeJS.ReadableStream {
   const pack = tarPack();
   void (async () => {
-    await writeEntry(pack, base, host, await lstat(host), mountPoints);
+    await write(pack);
     pack.finalize();
   })().catch((error: unknown) => pack.destroy(error as Error));
   return pack as unknown as NodeJS.ReadableStream;
