@@ -26,6 +26,7 @@ export type ImageStoreLike = Pick<
   | 'snapshotUsers'
   | 'commitBuild'
   | 'snapshotChanges'
+  | 'snapshotLayerDirectories'
 >;
 
 export type ImageRecordLike = ImageRecord;

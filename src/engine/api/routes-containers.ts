@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badParameter } from '../../errors/engine-error.js';
 import { compareVersions } from '../api-version.js';
 import { attachContainer, streamContentType } from '../containers/attach.js';
+import { filesystemChanges } from '../containers/filesystem-changes.js';
 import { inspectContainer, summarizeContainer } from '../containers/inspect.js';
 import { followLog, type LogOptions, readLog, renderLine } from '../containers/logs.js';
 import { runFiles, type WaitCondition } from '../containers/manager.js';
@@ -198,6 +199,14 @@ export function registerContainerRoutes(app: FastifyInstance, engine: Engine): v
   );
 
   app.get('/containers/:id/logs', (request: IdRequest, reply) => sendLogs(engine, request, reply));
+
+  // `docker diff`: read from the overlay's upper directory, running or not.
+  app.get('/containers/:id/changes', async (request: IdRequest) => {
+    const { upper, lowers } = engine
+      .images()
+      .snapshotLayerDirectories(containers.find(request.params.id).record.Id);
+    return filesystemChanges(upper, lowers);
+  });
 
   app.post('/containers/:id/start', async (request: IdRequest, reply) => {
     const outcome = await containers.start(request.params.id);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { badParameter, conflict, notFound } from '../../errors/engine-error.js';
 import type { DirectoryPool } from '../state/dir-pool.js';
 import { replaceFile, SPARE_SUFFIX } from '../state/replace-file.js';
@@ -849,6 +849,15 @@ export class ImageStore {
     this.snapshotOrThrow(containerId);
     this.makeChangeDirectories(containerId);
     return join(this.snapshotDirectory(containerId), 'upper');
+  }
+
+  /** The directories a snapshot's overlay stacks, as absolute paths: its upper, and the lowers top first. */
+  snapshotLayerDirectories(containerId: string): { upper: string; lowers: string[] } {
+    const mount = this.overlayOf(containerId);
+    return {
+      upper: join(this.snapshotDirectory(containerId), 'upper'),
+      lowers: mount.lowerDirs.map((directory) => resolve(mount.layersDirectory, directory)),
+    };
   }
 
   private overlayOf(containerId: string): OverlayMount {
