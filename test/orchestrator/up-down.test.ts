@@ -268,7 +268,8 @@ services:
       'app',
       'sh',
       '-c',
-      'echo $PPID; ps -o pid,comm | grep -c sleep',
+      // The service sleeps between ticks: wait for one of its sleeps (it may be ticking).
+      'n=0; until [ "$n" -gt 0 ]; do n=$(ps -o comm | grep -c "^sleep"); done; echo $PPID; echo $n',
     );
     expect(exec.code).toBe(0);
     const [parent, sleepers] = exec.stdout.split('\n');
