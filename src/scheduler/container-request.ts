@@ -208,15 +208,13 @@ function passedThrough(service: ServiceConfig) {
  * as they are. Both as "container:alias".
  */
 function links(service: ServiceConfig, containerOf: (service: string) => string) {
+  const entry = (link: string, container: (target: string) => string) => {
+    const [target, alias] = link.split(':');
+    return `${container(target)}:${alias ?? target}`;
+  };
   const entries = [
-    ...(service.links ?? []).map((link) => {
-      const [target, alias] = link.split(':');
-      return `${containerOf(target)}:${alias ?? target}`;
-    }),
-    ...(stringList(service.external_links) ?? []).map((link) => {
-      const [target, alias] = link.split(':');
-      return `${target}:${alias ?? target}`;
-    }),
+    ...(service.links ?? []).map((link) => entry(link, containerOf)),
+    ...(stringList(service.external_links) ?? []).map((link) => entry(link, (name) => name)),
   ];
   return entries.length ? entries : undefined;
 }
