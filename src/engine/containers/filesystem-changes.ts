@@ -1,6 +1,6 @@
-import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isOverlayWhiteout } from '../images/whiteouts.js';
 
 /** One entry of GET /containers/{id}/changes, as `docker diff` reads it. */
 export interface FilesystemChange {
@@ -9,14 +9,11 @@ export interface FilesystemChange {
   Kind: 0 | 1 | 2;
 }
 
-/** overlayfs records a deletion as a 0/0 character device. */
-const isWhiteout = (stats: Stats) => stats.isCharacterDevice() && stats.rdev === 0;
-
 /** Whether the image's layers (top first) show `path`: the topmost layer holding it decides. */
 async function inImage(lowers: readonly string[], path: string): Promise<boolean> {
   for (const lower of lowers) {
     const stats = await lstat(join(lower, path)).catch(() => undefined);
-    if (stats) return !isWhiteout(stats);
+    if (stats) return !isOverlayWhiteout(stats);
   }
   return false;
 }
@@ -35,7 +32,7 @@ export async function filesystemChanges(
     for (const name of await readdir(join(upper, directory))) {
       const path = `${directory}/${name}`;
       const stats = await lstat(join(upper, path));
-      if (isWhiteout(stats)) {
+      if (isOverlayWhiteout(stats)) {
         changes.push({ Path: path, Kind: 2 });
         continue;
       }

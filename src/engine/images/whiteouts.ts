@@ -1,3 +1,5 @@
+import type { Stats } from 'node:fs';
+
 /**
  * OCI layer whiteouts and how overlayfs represents them in a lower directory:
  * `.wh.name` (remove `name` from the layers below) becomes a 0/0 character device
@@ -11,6 +13,10 @@ const AUFS_META_PREFIX = '.wh..wh.';
 
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
 export const OVERLAY_XATTR_PREFIX = 'trusted.overlay.';
+
+/** How overlayfs records a deletion in an upper or lower directory: a 0/0 character device. */
+export const isOverlayWhiteout = (stats: Pick<Stats, 'isCharacterDevice' | 'rdev'>) =>
+  stats.isCharacterDevice() && stats.rdev === 0;
 
 export type WhiteoutMarker =
   | { kind: 'opaque'; directory: string }
